@@ -1,0 +1,75 @@
+"""Alembic environment: runs against DATABASE_URL (or the URL the caller set)."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+import ticketing.accounts.models  # noqa: F401 - register the tables
+import ticketing.orgs.models  # noqa: F401
+import ticketing.outcomes.models  # noqa: F401
+import ticketing.tickets.models  # noqa: F401
+from ticketing.db import Base, make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = config.get_main_option("sqlalchemy.url")
+    if url:
+        return url
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    from ticketing import create_app
+
+    return create_app().config["DATABASE_URL"]
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=_url(),
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        literal_binds=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = _url()
+    engine = (
+        make_engine(url)
+        if url.startswith("sqlite")
+        else engine_from_config(
+            {"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool
+        )
+    )
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

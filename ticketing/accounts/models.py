@@ -1,0 +1,124 @@
+"""Users, the roles they hold, their enterprises and their expert profile."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ticketing.db import Base, utcnow
+from ticketing.orgs.models import Enterprise, University
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COMMISSIONER = "commissioner"
+    LIAISON = "liaison"
+    EXPERT = "expert"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Zone administrator"),
+    Role.COMMISSIONER: _l("Tech commissioner"),
+    Role.LIAISON: _l("University liaison"),
+    Role.EXPERT: _l("Expert"),
+}
+
+commissioner_enterprise = Table(
+    "commissioner_enterprise",
+    Base.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("enterprise_id", ForeignKey("enterprise.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class RoleGrant(Base):
+    __tablename__ = "role_grant"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('admin', 'commissioner', 'liaison', 'expert')", name="known_role"
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class User(Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    university_id: Mapped[int | None] = mapped_column(ForeignKey("university.id"), index=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+    enterprises: Mapped[list[Enterprise]] = relationship(
+        secondary=commissioner_enterprise, lazy="selectin", order_by=Enterprise.name
+    )
+    university: Mapped[University | None] = relationship(lazy="joined")
+    expert_profile: Mapped[ExpertProfile | None] = relationship(
+        lazy="joined", cascade="all, delete-orphan", back_populates="user"
+    )
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(grant.role for grant in self.grants)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def enterprise_ids(self) -> frozenset[int]:
+        return frozenset(enterprise.id for enterprise in self.enterprises)
+
+    # Flask-Login: the id carries a token that changes when the password changes or the
+    # account is disabled, so older session cookies stop working.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class ExpertProfile(Base):
+    __tablename__ = "expert_profile"
+    __table_args__ = (CheckConstraint("capacity >= 0", name="capacity_not_negative"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(String(60), default="")
+    expertise: Mapped[str] = mapped_column(Text, default="")
+    capacity: Mapped[int] = mapped_column(default=5)
+
+    user: Mapped[User] = relationship(back_populates="expert_profile")

@@ -1,0 +1,203 @@
+"""Accounts: password hashing, sign-in checks, creating and changing users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ticketing import db
+from ticketing.accounts.models import ExpertProfile, Role, RoleGrant, User, new_session_token
+from ticketing.errors import NotAllowed, RuleViolation
+from ticketing.orgs.models import Enterprise, University
+
+LOCALES = ("zh", "en")
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+COMMON_PASSWORDS = frozenset(
+    {
+        "12345678", "123456789", "1234567890", "password", "password1", "password123",
+        "11111111", "88888888", "66666666", "00000000", "qwertyui", "qwerty123",
+        "abc12345", "abcd1234", "1qaz2wsx", "iloveyou", "admin123", "admin1234",
+        "woaini1314", "a1234567", "aa123456", "123123123", "12341234", "87654321",
+    }
+)
+_FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+_STRONG = PasswordHasher()
+
+
+def _hasher() -> PasswordHasher:
+    return _FAST if current_app.config.get("PASSWORD_HASH_FAST") else _STRONG
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    if len(password) < PASSWORD_MIN:
+        raise RuleViolation(field, _l("Use at least %(n)d characters.", n=PASSWORD_MIN))
+    if len(password) > PASSWORD_MAX:
+        raise RuleViolation(field, _l("Use at most %(n)d characters.", n=PASSWORD_MAX))
+    if password.lower() in COMMON_PASSWORDS:
+        raise RuleViolation(field, _l("This password is too common. Choose another."))
+
+
+_DUMMY_HASH: str | None = None
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The active user with this login and password, or None (same work either way)."""
+    global _DUMMY_HASH
+    user = db.session.scalar(select(User).where(func.lower(User.login) == login.strip().lower()))
+    hasher = _hasher()
+    if user is None or not user.active:
+        _DUMMY_HASH = _DUMMY_HASH or hasher.hash("not-a-real-password")
+        try:
+            hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return None
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return user
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's loader: the id carries the session token (see User.get_id)."""
+    raw_id, _, token = user_id.partition(":")
+    if not raw_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def change_password(user: User, actor: User, *, current: str, new: str) -> None:
+    if actor.id != user.id:
+        raise NotAllowed(_l("You can only change your own password."))
+    try:
+        _hasher().verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise RuleViolation("current", _l("The current password is not right.")) from None
+    check_password_rules(new, "new")
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in LOCALES:
+        raise RuleViolation("locale", _l("Unknown language."))
+    user.locale = locale
+    db.session.flush()
+
+
+USER_FIELDS = (
+    "login", "name", "email", "phone", "active", "roles", "university_id", "enterprise_ids",
+    "password", "title", "expertise", "capacity", "locale",
+)
+
+
+def save_user(user: User | None, actor: User, **data: Any) -> User:
+    """Create (user=None) or update a person with their roles and links (admins only)."""
+    if not actor.is_active or Role.ADMIN not in actor.roles:
+        raise NotAllowed(_l("Only zone administrators manage users."))
+    unknown = set(data) - set(USER_FIELDS)
+    if unknown:
+        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
+    login = str(data.get("login") or "").strip()
+    if not login or len(login) > 60 or any(ch.isspace() for ch in login):
+        raise RuleViolation("login", _l("Choose a login without spaces, up to 60 characters."))
+    clash = select(User.id).where(func.lower(User.login) == login.lower())
+    if user is not None:
+        clash = clash.where(User.id != user.id)
+    if db.session.scalar(clash) is not None:
+        raise RuleViolation("login", _l("This login is taken."))
+    name = " ".join(str(data.get("name") or "").split())
+    if not name or len(name) > 60:
+        raise RuleViolation("name", _l("Enter the person's name (up to 60 characters)."))
+    roles = set(data.get("roles") or ())
+    if not roles or not roles <= set(Role):
+        raise RuleViolation("roles", _l("Give the person at least one role."))
+    if user is not None and user.id == actor.id and Role.ADMIN not in roles:
+        raise RuleViolation("roles", _l("You cannot remove your own administrator role."))
+    if user is not None and user.id == actor.id and not data.get("active", True):
+        raise RuleViolation("active", _l("You cannot disable your own account."))
+    university_id = _university_for(roles, data.get("university_id"))
+    enterprises = _enterprises_for(roles, data.get("enterprise_ids") or ())
+    password = data.get("password") or ""
+    if user is None and not password:
+        raise RuleViolation("password", _l("Set a first password for the person."))
+    if password:
+        check_password_rules(password)
+    if user is None:
+        user = User(login=login, name=name, password_hash="", created_at=db.utcnow())
+        db.session.add(user)
+    was_active = user.active
+    user.login, user.name = login, name
+    user.email = str(data.get("email") or "").strip()[:200]
+    user.phone = str(data.get("phone") or "").strip()[:40]
+    user.active = bool(data.get("active", True))
+    user.university_id = university_id
+    user.enterprises = enterprises
+    if data.get("locale") in LOCALES:
+        user.locale = data["locale"]
+    user.grants = [RoleGrant(role=str(role)) for role in sorted(roles)]
+    if password:
+        user.password_hash = hash_password(password)
+    if password or (was_active and not user.active):
+        user.session_token = new_session_token()
+    _save_profile(user, roles, data)
+    db.session.flush()
+    return user
+
+
+def _university_for(roles: set[str], value: Any) -> int | None:
+    needs = bool({Role.LIAISON, Role.EXPERT} & roles)
+    if value in (None, "", 0, "0"):
+        if needs:
+            raise RuleViolation(
+                "university_id", _l("Liaisons and experts belong to a university.")
+            )
+        return None
+    university = db.session.get(University, int(value))
+    if university is None:
+        raise RuleViolation("university_id", _l("Choose one from the list."))
+    return university.id if needs else None
+
+
+def _enterprises_for(roles: set[str], ids: Any) -> list[Enterprise]:
+    if Role.COMMISSIONER not in roles:
+        return []
+    wanted = {int(i) for i in ids}
+    found = list(db.session.scalars(select(Enterprise).where(Enterprise.id.in_(wanted))))
+    if len(found) != len(wanted):
+        raise RuleViolation("enterprise_ids", _l("Choose enterprises from the list."))
+    return found
+
+
+def _save_profile(user: User, roles: set[str], data: dict[str, Any]) -> None:
+    if Role.EXPERT not in roles:
+        user.expert_profile = None
+        return
+    profile = user.expert_profile or ExpertProfile()
+    profile.title = str(data.get("title") or "").strip()[:60]
+    profile.expertise = str(data.get("expertise") or "").strip()[:2000]
+    try:
+        capacity = int(data.get("capacity", 5) if data.get("capacity") not in (None, "") else 5)
+    except (TypeError, ValueError):
+        raise RuleViolation("capacity", _l("Enter a whole number.")) from None
+    if not 0 <= capacity <= 100:
+        raise RuleViolation("capacity", _l("Capacity is between 0 and 100 open tickets."))
+    profile.capacity = capacity
+    user.expert_profile = profile

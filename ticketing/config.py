@@ -1,0 +1,74 @@
+"""Settings read from the environment, each listed once with its default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the app refuses to start."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the settings: defaults, then the environment, then explicit overrides."""
+    env = os.environ.get("TICKETING_ENV", "development")
+    default_db = "sqlite:///" + str(Path(instance_path) / "ticketing.sqlite")
+    settings: dict[str, Any] = {
+        "ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", default_db),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        "MAX_ATTACHMENT_MB": _int("MAX_ATTACHMENT_MB", 20),
+        "ZONE_CODE": os.environ.get("ZONE_CODE", "CZ"),
+        "PAGE_SIZE": _int("PAGE_SIZE", 20),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
+        "PASSWORD_HASH_FAST": False,
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 12)),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 200,
+    }
+    if overrides:
+        settings.update(overrides)
+    settings["MAX_CONTENT_LENGTH"] = (settings["MAX_ATTACHMENT_MB"] + 1) * 1024 * 1024
+    settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    _check(settings)
+    return settings
+
+
+def _check(settings: Mapping[str, Any]) -> None:
+    if settings["ENV"] not in {"development", "production", "testing"}:
+        raise ConfigError("TICKETING_ENV must be development, production or testing")
+    if settings["ENV"] == "production" and (
+        not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEFAULT_SECRET_KEY
+    ):
+        raise ConfigError("Set SECRET_KEY to a long random value before running in production")
+    if settings["SQLITE_SYNCHRONOUS"] not in {"FULL", "NORMAL"}:
+        raise ConfigError("SQLITE_SYNCHRONOUS must be FULL or NORMAL")

@@ -1,0 +1,128 @@
+"""Engine, one session per app context, SQLite pragmas, the declarative Base and the clock."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+from werkzeug.local import LocalProxy
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_frozen_now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
+    "frozen_now", default=None
+)
+
+
+def utcnow() -> datetime:
+    """The current time in UTC; `frozen_clock` overrides it (demo data, tests)."""
+    return _frozen_now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def frozen_clock(moment: datetime) -> Iterator[None]:
+    token = _frozen_now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _frozen_now.reset(token)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
+    """Create the engine; on SQLite set WAL, foreign keys, a busy timeout and up-front locks."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, emit BEGIN (needed for savepoints and IMMEDIATE).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the lock when they start, so they wait their turn (busy_timeout)
+        # instead of failing later with "database is locked" on the read→write upgrade.
+        read_only = has_request_context() and request.method in SAFE_METHODS
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class DatabaseState:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"])
+    app.extensions["ticketing.db"] = DatabaseState(engine)
+    app.teardown_appcontext(_close_session)
+
+
+def state() -> DatabaseState:
+    return current_app.extensions["ticketing.db"]
+
+
+def _get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = state().factory()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.close()
+
+
+session: Session = LocalProxy(_get_session)  # type: ignore[assignment]
+
+
+def dialect_name() -> str:
+    return state().engine.dialect.name

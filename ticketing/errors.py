@@ -1,0 +1,121 @@
+"""Domain errors and how they map onto HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash, redirect, render_template, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class RuleViolation(DomainError):
+    """Given data breaks a rule; `field` names the form field to attach the message to."""
+
+    status = 422
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NotAllowed(DomainError):
+    status = 403
+
+
+class InvalidTransition(DomainError):
+    status = 409
+
+
+class StaleTicket(DomainError):
+    status = 409
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message or _l("Someone else changed this ticket meanwhile. Reload it and try again.")
+        )
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+def apply_violation(form: Any, violation: RuleViolation) -> None:
+    """Show a service's RuleViolation on the form field it names (or on the whole form)."""
+    field = getattr(form, violation.field, None) if violation.field else None
+    if field is not None and hasattr(field, "errors"):
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(str(violation.message))
+    else:
+        form.form_errors.append(str(violation.message))
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(StaleDataError)
+    def _stale(_exc: StaleDataError) -> Response:
+        return _flash_back(StaleTicket().message, 409)
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> Response | tuple[str, int]:
+        if isinstance(exc, NotFound):
+            return _page(404)
+        return _flash_back(exc.message, exc.status)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[str, int] | HTTPException:
+        if exc.code in (400, 403, 404, 405, 413, 429):
+            return _page(exc.code)
+        return exc
+
+    @app.errorhandler(500)
+    def _server_error(_exc: Exception) -> tuple[str, int]:
+        return _page(500)
+
+
+def _flash_back(message: str, status: int) -> Response:
+    flash(str(message), "error")
+    target = request.referrer if request.referrer and _same_origin(request.referrer) else "/"
+    response = redirect(target)
+    response.status_code = 303
+    return response
+
+
+def _same_origin(url: str) -> bool:
+    return url.startswith(request.host_url)
+
+
+ERROR_TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You may not do this"),
+    404: _l("Not found"),
+    405: _l("This action is not available here"),
+    413: _l("The upload is too large"),
+    429: _l("Too many attempts. Wait a minute and try again."),
+    500: _l("Something went wrong on our side"),
+}
+
+
+def _page(code: int) -> tuple[str, int]:
+    return render_template("error.html", code=code, title=ERROR_TITLES[code]), code
+
+
+__all__ = [
+    "DomainError",
+    "InvalidTransition",
+    "NotAllowed",
+    "NotFound",
+    "RuleViolation",
+    "StaleTicket",
+    "register",
+]

@@ -1,0 +1,1 @@
+"""Zones, parks, counties, enterprises and universities."""

@@ -1,0 +1,105 @@
+"""Writes on organisations: enterprises, universities, parks and counties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ticketing import db
+from ticketing.accounts.models import Role, User
+from ticketing.errors import NotAllowed, RuleViolation
+from ticketing.orgs import credit_code
+from ticketing.orgs.models import County, Enterprise, Park, University
+
+ENTERPRISE_FIELDS = (
+    "name", "credit_code", "park_id", "county_id", "industry", "contact_name",
+    "contact_phone", "address", "active",
+)
+UNIVERSITY_FIELDS = ("name", "short_name", "active")
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_active or Role.ADMIN not in actor.roles:
+        raise NotAllowed(_l("Only zone administrators manage organisations."))
+
+
+def _name(value: Any, field: str = "name", limit: int = 200) -> str:
+    name = " ".join(str(value or "").split())
+    if not name:
+        raise RuleViolation(field, _l("This field is required."))
+    if len(name) > limit:
+        raise RuleViolation(field, _l("Keep this under %(n)d characters.", n=limit))
+    return name
+
+
+def _unique(model: Any, column: Any, value: Any, own_id: int | None, field: str, msg: Any) -> None:
+    query = select(model.id).where(func.lower(column) == str(value).lower())
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    if db.session.scalar(query) is not None:
+        raise RuleViolation(field, msg)
+
+
+def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> Enterprise:
+    """Create (enterprise=None) or update an enterprise after checking its credit code."""
+    _require_admin(actor)
+    unknown = set(data) - set(ENTERPRISE_FIELDS)
+    if unknown:
+        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
+    own_id = enterprise.id if enterprise else None
+    name = _name(data.get("name"))
+    _unique(Enterprise, Enterprise.name, name, own_id, "name",
+            _l("An enterprise with this name exists already."))
+    code = credit_code.normalize(data.get("credit_code", ""))
+    if not credit_code.is_valid(code):
+        raise RuleViolation(
+            "credit_code",
+            _l("This is not a valid unified social credit code (18 characters, last one a check)."),
+        )
+    _unique(Enterprise, Enterprise.credit_code, code, own_id, "credit_code",
+            _l("Another enterprise has this credit code."))
+    park_id = _optional_ref(Park, data.get("park_id"), "park_id")
+    county_id = _optional_ref(County, data.get("county_id"), "county_id")
+    if enterprise is None:
+        enterprise = Enterprise(name=name, credit_code=code, created_at=db.utcnow())
+        db.session.add(enterprise)
+    enterprise.name, enterprise.credit_code = name, code
+    enterprise.park_id, enterprise.county_id = park_id, county_id
+    for field, limit in (("industry", 120), ("contact_name", 60), ("contact_phone", 40)):
+        value = " ".join(str(data.get(field) or "").split())
+        if len(value) > limit:
+            raise RuleViolation(field, _l("Keep this under %(n)d characters.", n=limit))
+        setattr(enterprise, field, value)
+    enterprise.address = str(data.get("address") or "").strip()[:500]
+    enterprise.active = bool(data.get("active", True))
+    db.session.flush()
+    return enterprise
+
+
+def _optional_ref(model: Any, value: Any, field: str) -> int | None:
+    if value in (None, "", 0, "0"):
+        return None
+    row = db.session.get(model, int(value))
+    if row is None:
+        raise RuleViolation(field, _l("Choose one from the list."))
+    return row.id
+
+
+def save_university(university: University | None, actor: User, **data: Any) -> University:
+    _require_admin(actor)
+    unknown = set(data) - set(UNIVERSITY_FIELDS)
+    if unknown:
+        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
+    name = _name(data.get("name"))
+    _unique(University, University.name, name, university.id if university else None, "name",
+            _l("A university with this name exists already."))
+    if university is None:
+        university = University(name=name, created_at=db.utcnow())
+        db.session.add(university)
+    university.name = name
+    university.short_name = " ".join(str(data.get("short_name") or "").split())[:60]
+    university.active = bool(data.get("active", True))
+    db.session.flush()
+    return university

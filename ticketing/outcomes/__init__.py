@@ -1,0 +1,1 @@
+"""Outcome transfer: cooperation intention, agreement, landing."""

@@ -1,0 +1,1 @@
+"""Problem tickets: filing, the workflow, comments, attachments and history."""

@@ -1,0 +1,303 @@
+"""What each transition does to a ticket beyond its state, and the history event it leaves.
+
+Called by workflow.perform() only, after it has checked the state, the actor and the
+required data. Each effect validates what it was given against the database, changes the
+ticket and returns what the history event records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ticketing import db
+from ticketing.accounts.models import Role, User
+from ticketing.errors import RuleViolation
+from ticketing.orgs.models import University
+from ticketing.outcomes.models import CooperationForm, Outcome
+from ticketing.tickets.models import Ticket, TicketEvent, TicketExpert, TicketUniversity
+from ticketing.workflow import State, Transition
+
+Effect = Callable[[Ticket, User, dict[str, Any]], dict[str, Any]]
+MAX_AMOUNT = Decimal("9999999999.99")
+MAX_TEXT = 10_000
+
+
+def apply(t: Transition, ticket: Ticket, actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    for name in ("reason", "resolution", "landing_description"):
+        if name in given:
+            given[name] = _text(name, given[name])
+    effect = EFFECTS.get(t.action)
+    details = effect(ticket, actor, given) if effect else {}
+    if "reason" in given:
+        details.setdefault("reason", given["reason"])
+    return details
+
+
+def record(
+    ticket: Ticket, actor: User, action: str, from_state: str | None, to_state: str | None,
+    details: dict[str, Any],
+) -> TicketEvent:
+    """Append one history event for `ticket`; flush."""
+    event = TicketEvent(
+        ticket_id=ticket.id, at=db.utcnow(), actor_id=actor.id, action=action,
+        from_state=from_state, to_state=to_state, data=details,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _text(name: str, value: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise RuleViolation(name, _l("Please keep this under %(n)d characters.", n=MAX_TEXT))
+    return value
+
+
+def _university(ticket: Ticket, given: dict[str, Any]) -> University:
+    university = db.session.get(University, int(given["university_id"]))
+    if university is None or not university.active:
+        raise RuleViolation("university_id", _l("Choose an active partner university."))
+    if university.id == ticket.university_id:
+        raise RuleViolation("university_id", _l("The ticket is already with this university."))
+    return university
+
+
+def _link_university(ticket: Ticket, university: University) -> None:
+    if db.session.get(TicketUniversity, (ticket.id, university.id)) is None:
+        db.session.add(TicketUniversity(ticket_id=ticket.id, university_id=university.id))
+
+
+def open_ticket_count(expert_id: int) -> int:
+    query = select(func.count(Ticket.id)).where(
+        Ticket.expert_id == expert_id,
+        Ticket.state.in_([State.EXPERT_ASSIGNED, State.IN_PROGRESS]),
+    )
+    return db.session.scalar(query) or 0
+
+
+def _expert(ticket: Ticket, given: dict[str, Any]) -> User:
+    expert = db.session.get(User, int(given["expert_id"]))
+    if (
+        expert is None
+        or not expert.active
+        or Role.EXPERT not in expert.roles
+        or expert.university_id != ticket.university_id
+    ):
+        raise RuleViolation("expert_id", _l("Choose an expert of the ticket's university."))
+    if expert.id == ticket.expert_id:
+        raise RuleViolation("expert_id", _l("This expert is already assigned."))
+    capacity = expert.expert_profile.capacity if expert.expert_profile else 5
+    load = open_ticket_count(expert.id)
+    if load >= capacity:
+        raise RuleViolation(
+            "expert_id",
+            _l(
+                "%(name)s already has %(load)d open tickets (capacity %(capacity)d).",
+                name=expert.name, load=load, capacity=capacity,
+            ),
+        )
+    return expert
+
+
+def _set_expert(ticket: Ticket, expert: User) -> dict[str, Any]:
+    previous = ticket.expert
+    ticket.expert_id = expert.id
+    ticket.expert = expert
+    ticket.expert_assigned_at = db.utcnow()
+    ticket.started_at = None
+    if db.session.get(TicketExpert, (ticket.id, expert.id)) is None:
+        db.session.add(TicketExpert(ticket_id=ticket.id, expert_id=expert.id))
+    details = {"expert_id": expert.id, "expert": expert.name}
+    if previous is not None:
+        details["previous_expert"] = previous.name
+    return details
+
+
+def _submit(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
+    for name in ("title", "description", "category", "enterprise_id"):
+        if not getattr(ticket, name):
+            raise RuleViolation(name, _l("Fill in this field before submitting."))
+    ticket.submitted_at = db.utcnow()
+    return {}
+
+
+def _route(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    university = _university(ticket, given)
+    ticket.university_id = university.id
+    ticket.university = university
+    ticket.routed_at = db.utcnow()
+    _link_university(ticket, university)
+    return {"university_id": university.id, "university": university.name}
+
+
+def _return(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
+    details = {"university": ticket.university.name if ticket.university else ""}
+    ticket.university_id = None
+    ticket.university = None
+    ticket.routed_at = None
+    return details
+
+
+def _transfer(ticket: Ticket, actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    previous = ticket.university.name if ticket.university else ""
+    details = _route(ticket, actor, given)
+    ticket.expert_id = None
+    ticket.expert = None
+    ticket.expert_assigned_at = None
+    ticket.started_at = None
+    return {**details, "previous_university": previous}
+
+
+def _assign(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    return _set_expert(ticket, _expert(ticket, given))
+
+
+def _decline(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
+    details = {"expert": ticket.expert.name if ticket.expert else ""}
+    ticket.expert_id = None
+    ticket.expert = None
+    ticket.expert_assigned_at = None
+    return details
+
+
+def _start(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
+    ticket.started_at = db.utcnow()
+    return {}
+
+
+def _resolve(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    ticket.resolution = given["resolution"]
+    ticket.resolved_at = db.utcnow()
+    return {"resolution": given["resolution"]}
+
+
+def _reopen(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
+    ticket.resolved_at = None
+    return {}
+
+
+def _finish(ticket: Ticket) -> None:
+    ticket.finished_at = db.utcnow()
+
+
+def _close(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    satisfaction = given.get("satisfaction")
+    if satisfaction is not None:
+        satisfaction = int(satisfaction)
+        if not 1 <= satisfaction <= 5:
+            raise RuleViolation("satisfaction", _l("Satisfaction is a score from 1 to 5."))
+    ticket.satisfaction = satisfaction
+    _finish(ticket)
+    return {"satisfaction": satisfaction} if satisfaction is not None else {}
+
+
+def _date(name: str, value: Any, not_before: date | None = None) -> date:
+    if not isinstance(value, date):
+        raise RuleViolation(name, _l("Enter a date like 2026-03-17."))
+    if value > db.utcnow().date():
+        raise RuleViolation(name, _l("The date cannot be in the future."))
+    if not_before is not None and value < not_before:
+        raise RuleViolation(
+            name, _l("The date cannot be before %(date)s.", date=not_before.isoformat())
+        )
+    return value
+
+
+def _money(name: str, value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        raise RuleViolation(name, _l("Enter an amount in 10,000 yuan, like 12.5.")) from None
+    if not amount.is_finite() or amount < 0:
+        raise RuleViolation(name, _l("The amount must not be negative."))
+    if amount > MAX_AMOUNT:
+        raise RuleViolation(name, _l("The amount is too large."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def current_outcome(ticket: Ticket) -> Outcome | None:
+    query = (
+        select(Outcome)
+        .where(Outcome.ticket_id == ticket.id)
+        .order_by(Outcome.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(query)
+
+
+def _intention(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    form = given["cooperation_form"]
+    if form not in set(CooperationForm):
+        raise RuleViolation("cooperation_form", _l("Choose a form of cooperation."))
+    day = _date("intention_date", given["intention_date"])
+    outcome = Outcome(ticket_id=ticket.id, cooperation_form=form, intention_date=day)
+    db.session.add(outcome)
+    return {"cooperation_form": form, "intention_date": day.isoformat()}
+
+
+def _agreement(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    outcome = current_outcome(ticket)
+    assert outcome is not None  # the state guarantees an intention
+    number = str(given["agreement_number"]).strip()
+    if len(number) > 60:
+        raise RuleViolation("agreement_number", _l("The agreement number is too long."))
+    day = _date("agreement_date", given["agreement_date"], outcome.intention_date)
+    amount = _money("amount", given["amount"])
+    outcome.agreement_number, outcome.agreement_date, outcome.amount = number, day, amount
+    return {"agreement_number": number, "agreement_date": day.isoformat(), "amount": str(amount)}
+
+
+def _land(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    outcome = current_outcome(ticket)
+    assert outcome is not None and outcome.agreement_date is not None
+    day = _date("landed_date", given["landed_date"], outcome.agreement_date)
+    benefit = _money("economic_benefit", given["economic_benefit"])
+    outcome.landed_date = day
+    outcome.landing_description = given["landing_description"]
+    outcome.economic_benefit = benefit
+    _finish(ticket)
+    return {
+        "landed_date": day.isoformat(),
+        "landing_description": given["landing_description"],
+        "economic_benefit": str(benefit),
+    }
+
+
+def _abandon(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    outcome = current_outcome(ticket)
+    if outcome is not None:
+        outcome.abandoned_reason = given["reason"]
+    _finish(ticket)
+    return {}
+
+
+def _withdraw(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
+    _finish(ticket)
+    return {}
+
+
+EFFECTS: dict[str, Effect] = {
+    "submit": _submit,
+    "route": _route,
+    "return": _return,
+    "transfer": _transfer,
+    "assign_expert": _assign,
+    "reassign_expert": _assign,
+    "decline": _decline,
+    "start": _start,
+    "resolve": _resolve,
+    "reopen": _reopen,
+    "close": _close,
+    "record_intention": _intention,
+    "sign_agreement": _agreement,
+    "land": _land,
+    "abandon": _abandon,
+    "withdraw": _withdraw,
+}

@@ -1,0 +1,261 @@
+"""Writes on tickets outside the state machine: drafts, edits, comments, attachments.
+
+Services take the object, then the actor, then keyword data; they flush, never commit,
+and raise RuleViolation / NotAllowed with a message for the person at the other end.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from pathlib import Path
+from typing import IO, Any
+
+import filetype
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ticketing import db, permissions
+from ticketing.accounts.models import Role, User
+from ticketing.errors import NotAllowed, RuleViolation
+from ticketing.orgs.models import Enterprise
+from ticketing.tickets.effects import record
+from ticketing.tickets.models import (
+    Attachment,
+    Category,
+    Comment,
+    Priority,
+    Ticket,
+    TicketEvent,
+    TicketSequence,
+)
+from ticketing.workflow import State
+
+EDITABLE = ("title", "description", "category", "priority", "enterprise_id", "confidential")
+TITLE_MAX = 200
+TEXT_MAX = 10_000
+
+
+def next_number(zone_code: str, year: int) -> str:
+    """Hand out the next ticket number atomically (an upsert that returns the new value)."""
+    dialect = db.dialect_name()
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(TicketSequence)
+        .values(zone_code=zone_code, year=year, last=1)
+        .on_conflict_do_update(
+            index_elements=["zone_code", "year"], set_={"last": TicketSequence.last + 1}
+        )
+        .returning(TicketSequence.last)
+    )
+    last = db.session.execute(statement).scalar_one()
+    return f"{zone_code}-{year}-{last:05d}"
+
+
+def _clean(data: dict[str, Any], actor: User) -> dict[str, Any]:
+    unknown = set(data) - set(EDITABLE)
+    if unknown:
+        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
+    clean: dict[str, Any] = {}
+    if "title" in data:
+        title = " ".join(str(data["title"] or "").split())
+        if not title:
+            raise RuleViolation("title", _l("Give the problem a short title."))
+        if len(title) > TITLE_MAX:
+            raise RuleViolation("title", _l("Keep the title under %(n)d characters.", n=TITLE_MAX))
+        clean["title"] = title
+    if "description" in data:
+        text = str(data["description"] or "").strip()
+        if not text:
+            raise RuleViolation("description", _l("Describe the problem."))
+        if len(text) > TEXT_MAX:
+            raise RuleViolation(
+                "description", _l("Please keep this under %(n)d characters.", n=TEXT_MAX)
+            )
+        clean["description"] = text
+    if "category" in data:
+        if data["category"] not in set(Category):
+            raise RuleViolation("category", _l("Choose a category."))
+        clean["category"] = data["category"]
+    if "priority" in data:
+        if data["priority"] not in set(Priority):
+            raise RuleViolation("priority", _l("Choose a priority."))
+        clean["priority"] = data["priority"]
+    if "enterprise_id" in data:
+        clean["enterprise_id"] = _enterprise_for(actor, data["enterprise_id"]).id
+    if "confidential" in data:
+        clean["confidential"] = bool(data["confidential"])
+    return clean
+
+
+def _enterprise_for(actor: User, enterprise_id: Any) -> Enterprise:
+    try:
+        enterprise = db.session.get(Enterprise, int(enterprise_id))
+    except (TypeError, ValueError):
+        enterprise = None
+    allowed = Role.ADMIN in actor.roles or (
+        enterprise is not None and enterprise.id in actor.enterprise_ids
+    )
+    if enterprise is None or not enterprise.active or not allowed:
+        raise RuleViolation("enterprise_id", _l("Choose one of your enterprises."))
+    return enterprise
+
+
+def create_draft(actor: User, *, zone_code: str, **data: Any) -> Ticket:
+    """A commissioner (or an admin) starts a ticket for one of their enterprises."""
+    if not actor.is_active or not ({Role.COMMISSIONER, Role.ADMIN} & actor.roles):
+        raise NotAllowed(_l("Only commissioners and zone administrators file tickets."))
+    data.setdefault("priority", Priority.NORMAL)
+    for name in ("title", "description", "category", "enterprise_id"):
+        data.setdefault(name, None)
+    clean = _clean(data, actor)
+    now = db.utcnow()
+    ticket = Ticket(
+        number=next_number(zone_code, now.year), state=State.DRAFT, filer_id=actor.id,
+        created_at=now, updated_at=now, **clean,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    record(ticket, actor, "create", None, State.DRAFT, {"title": ticket.title})
+    return ticket
+
+
+def edit_ticket(
+    ticket: Ticket, actor: User, *, expected_version: int | None = None, **data: Any
+) -> TicketEvent | None:
+    """Change the fields of a draft or submitted ticket; the event lists old → new."""
+    from ticketing.errors import StaleTicket
+
+    if not permissions.can(actor, "edit", ticket):
+        raise NotAllowed(_l("This ticket can no longer be edited."))
+    if "confidential" in data and not permissions.can(actor, "set_confidential", ticket):
+        data.pop("confidential")
+    if expected_version is not None and expected_version != ticket.version:
+        raise StaleTicket()
+    clean = _clean(data, actor)
+    changes = {
+        name: [_plain(getattr(ticket, name)), _plain(value)]
+        for name, value in clean.items()
+        if getattr(ticket, name) != value
+    }
+    if not changes:
+        return None
+    for name, value in clean.items():
+        setattr(ticket, name, value)
+    ticket.updated_at = db.utcnow()
+    return record(ticket, actor, "edit", None, None, {"changes": changes})
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, bool | int | str) or value is None else str(value)
+
+
+def add_comment(ticket: Ticket, actor: User, *, body: str, internal: bool = False) -> Comment:
+    if not permissions.can(actor, "internal_note" if internal else "comment", ticket):
+        raise NotAllowed(_l("You may not comment on this ticket now."))
+    body = (body or "").strip()
+    if not body:
+        raise RuleViolation("body", _l("Write something first."))
+    if len(body) > TEXT_MAX:
+        raise RuleViolation("body", _l("Please keep this under %(n)d characters.", n=TEXT_MAX))
+    comment = Comment(
+        ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal,
+        created_at=db.utcnow(),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    record(ticket, actor, "comment", None, None, {"comment_id": comment.id, "internal": internal})
+    return comment
+
+
+# Allowed attachment types: extension → (content type, how the bytes must start).
+ALLOWED_TYPES: dict[str, tuple[str, str | None]] = {
+    "pdf": ("application/pdf", "pdf"),
+    "png": ("image/png", "png"),
+    "jpg": ("image/jpeg", "jpg"),
+    "jpeg": ("image/jpeg", "jpg"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "zip"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "zip"),
+    "doc": ("application/msword", "doc"),
+    "xls": ("application/vnd.ms-excel", "doc"),
+    "txt": ("text/plain", None),
+    "csv": ("text/csv", None),
+}
+_INVISIBLE = re.compile(r"[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def clean_filename(name: str) -> str:
+    name = unicodedata.normalize("NFKC", name or "")
+    name = _INVISIBLE.sub("", name).replace("\\", "/").rsplit("/", 1)[-1].strip(" .")
+    return name[:200]
+
+
+def _sniff_ok(head: bytes, expected: str | None) -> bool:
+    if expected is None:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # a multi-byte character cut at the end of the sample is fine
+            if exc.start < len(head) - 4:
+                return False
+        return b"\x00" not in head
+    if expected == "doc":
+        return head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+    kind = filetype.guess(head)
+    return kind is not None and kind.extension == expected
+
+
+def add_attachment(
+    ticket: Ticket,
+    actor: User,
+    *,
+    stream: IO[bytes],
+    filename: str,
+    folder: str,
+    max_bytes: int,
+    internal: bool = False,
+) -> Attachment:
+    """Store an upload under a generated name after checking its size, extension and bytes."""
+    if not permissions.can(actor, "internal_note" if internal else "attach", ticket):
+        raise NotAllowed(_l("You may not add files to this ticket now."))
+    original = clean_filename(filename)
+    extension = original.rsplit(".", 1)[-1].lower() if "." in original else ""
+    if not original or extension not in ALLOWED_TYPES:
+        raise RuleViolation(
+            "file",
+            _l("Allowed file types: %(types)s.", types=", ".join(sorted(ALLOWED_TYPES))),
+        )
+    content_type, expected = ALLOWED_TYPES[extension]
+    data = stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise RuleViolation(
+            "file", _l("The file is larger than %(mb)d MB.", mb=max_bytes // (1024 * 1024))
+        )
+    if not data:
+        raise RuleViolation("file", _l("The file is empty."))
+    if not _sniff_ok(data[:8192], expected):
+        raise RuleViolation("file", _l("The file's content does not match its type."))
+    stored = secrets.token_hex(16)
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / stored).write_bytes(data)
+    attachment = Attachment(
+        ticket_id=ticket.id, uploader_id=actor.id, original_name=original, stored_name=stored,
+        content_type=content_type, size=len(data), internal=internal, created_at=db.utcnow(),
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    record(
+        ticket, actor, "attach", None, None,
+        {"attachment_id": attachment.id, "name": original, "internal": internal},
+    )
+    return attachment
+
+
+def attachment_path(folder: str, attachment: Attachment) -> Path:
+    return Path(folder) / attachment.stored_name
+
+

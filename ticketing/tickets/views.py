@@ -1,0 +1,279 @@
+"""Ticket pages: queues, the ticket page with its actions, filing, comments and files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ticketing import db, permissions, workflow
+from ticketing.errors import DomainError, NotFound, RuleViolation, apply_violation
+from ticketing.tickets import queries, services
+from ticketing.tickets.forms import AttachmentForm, CommentForm, TicketForm, action_form_class
+from ticketing.tickets.models import CATEGORY_LABELS, PRIORITY_LABELS, Ticket
+from ticketing.workflow import STATE_LABELS
+
+bp = Blueprint("tickets", __name__)
+
+
+@bp.get("/")
+@login_required
+def home() -> Response | str:
+    queue = queries.home_queue(current_user)
+    if queue is None:
+        return render_template("tickets/no_role.html")
+    return redirect(url_for("tickets.queue", key=queue.key))
+
+
+@bp.get("/queue/<key>")
+@login_required
+def queue(key: str) -> str:
+    chosen = queries.QUEUE_BY_KEY.get(key)
+    if chosen is None or chosen not in queries.queues_for(current_user):
+        abort(404)
+    filters = queries.Filters.from_args(request.args)
+    page = queries.list_queue(current_user, chosen, filters, current_app.config["PAGE_SIZE"])
+    return render_template(
+        "tickets/queue.html", queue=chosen, page=page, filters=filters,
+        states=STATE_LABELS, categories=CATEGORY_LABELS, priorities=PRIORITY_LABELS,
+        enterprises=queries.enterprise_choices(current_user),
+        universities=queries.university_choices(),
+    )
+
+
+def _ticket_form(ticket: Ticket | None = None) -> TicketForm:
+    form = TicketForm(obj=ticket) if ticket is not None and request.method == "GET" else TicketForm()
+    choices = queries.enterprise_choices(current_user)
+    if ticket is not None and ticket.enterprise not in choices:
+        choices = [ticket.enterprise, *choices]
+    form.enterprise_id.choices = [(e.id, e.name) for e in choices]
+    if ticket is None or not permissions.can(current_user, "set_confidential", ticket):
+        if ticket is not None:
+            del form.confidential
+    if ticket is not None and request.method == "GET":
+        form.version.data = ticket.version
+    return form
+
+
+def _ticket_data(form: TicketForm) -> dict[str, Any]:
+    names = ("title", "description", "category", "priority", "enterprise_id", "confidential")
+    return {name: form[name].data for name in names if name in form}
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+@login_required
+def new() -> str | Response | tuple[str, int]:
+    form = _ticket_form()
+    if form.validate_on_submit():
+        try:
+            ticket = services.create_draft(
+                current_user, zone_code=current_app.config["ZONE_CODE"], **_ticket_data(form)
+            )
+            if request.form.get("submit_now"):
+                workflow.perform(ticket, "submit", current_user)
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_violation(form, violation)
+        else:
+            db.session.commit()
+            flash(_("Ticket %(number)s saved.", number=ticket.number), "success")
+            return redirect(url_for("tickets.detail", number=ticket.number))
+    status = 422 if form.errors else 200
+    return render_template("tickets/form.html", form=form, ticket=None), status
+
+
+@bp.route("/tickets/<number>/edit", methods=["GET", "POST"])
+@login_required
+def edit(number: str) -> str | Response | tuple[str, int]:
+    ticket = queries.get_ticket_or_404(current_user, number)
+    if not permissions.can(current_user, "edit", ticket):
+        flash(_("This ticket can no longer be edited."), "error")
+        return redirect(url_for("tickets.detail", number=number))
+    form = _ticket_form(ticket)
+    if form.validate_on_submit():
+        version = int(form.version.data) if str(form.version.data).isdigit() else None
+        try:
+            services.edit_ticket(ticket, current_user, expected_version=version,
+                                 **_ticket_data(form))
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_violation(form, violation)
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Ticket %(number)s saved.", number=ticket.number), "success")
+            return redirect(url_for("tickets.detail", number=number))
+    status = 422 if form.errors else 200
+    return render_template("tickets/form.html", form=form, ticket=ticket), status
+
+
+def _action_forms(ticket: Ticket, posted: dict[str, Any] | None = None) -> dict[str, Any]:
+    forms = dict(posted or {})
+    for t in workflow.available(ticket, current_user):
+        if t.action not in forms:
+            form = action_form_class(t.action)(prefix=t.action, formdata=None)
+            form.version.data = ticket.version
+            forms[t.action] = form
+    universities = None
+    for action, form in forms.items():
+        if "university_id" in form:
+            if universities is None:
+                universities = queries.university_choices()
+            form.university_id.choices = [("", _("Choose…"))] + [
+                (u.id, u.name) for u in universities if u.id != ticket.university_id
+            ]
+        if "expert_id" in form:
+            form.expert_id.choices = [("", _("Choose…"))] + [
+                (expert.id, _("%(name)s (%(load)d open)", name=expert.name, load=load))
+                for expert, load in queries.expert_choices(ticket.university_id)
+                if expert.id != ticket.expert_id
+            ]
+        form.transition = workflow.BY_ACTION[action]
+    return forms
+
+
+def _render_ticket(
+    ticket: Ticket, *, status: int = 200, posted: dict[str, Any] | None = None,
+    error: str | None = None, comment_form: CommentForm | None = None,
+    file_form: AttachmentForm | None = None,
+) -> tuple[str, int]:
+    page = render_template(
+        "tickets/detail.html",
+        ticket=ticket,
+        forms=_action_forms(ticket, posted),
+        open_action=next(iter(posted), None) if posted else None,
+        error=error,
+        timeline=queries.timeline(ticket, current_user),
+        outcomes=queries.outcomes_of(ticket),
+        comment_form=comment_form or CommentForm(formdata=None),
+        file_form=file_form or AttachmentForm(formdata=None),
+        can_comment=permissions.can(current_user, "comment", ticket),
+        can_internal=permissions.can(current_user, "internal_note", ticket),
+        can_attach=permissions.can(current_user, "attach", ticket),
+        can_edit=permissions.can(current_user, "edit", ticket),
+        max_mb=current_app.config["MAX_ATTACHMENT_MB"],
+    )
+    return page, status
+
+
+@bp.get("/tickets/<number>")
+@login_required
+def detail(number: str) -> tuple[str, int]:
+    return _render_ticket(queries.get_ticket_or_404(current_user, number))
+
+
+@bp.post("/tickets/<number>/act/<action>")
+@login_required
+def act(number: str, action: str) -> Response | tuple[str, int]:
+    ticket = queries.get_ticket_or_404(current_user, number)
+    if action not in workflow.BY_ACTION:
+        abort(404)
+    try:
+        workflow.check(ticket, action, current_user)
+    except DomainError as error:
+        return _render_ticket(ticket, status=error.status, error=str(error.message))
+    form = action_form_class(action)(prefix=action)
+    _action_forms(ticket, {action: form})  # fills the choices the form validates against
+    if not form.validate_on_submit():
+        return _render_ticket(ticket, status=422, posted={action: form})
+    try:
+        workflow.perform(
+            ticket, action, current_user, expected_version=form.expected_version(),
+            **form.data_for_service(),
+        )
+    except RuleViolation as violation:
+        db.session.rollback()
+        apply_violation(form, violation)
+        return _render_ticket(_reload(number), status=422, posted={action: form})
+    except DomainError as error:
+        db.session.rollback()
+        return _render_ticket(_reload(number), status=error.status, error=str(error.message))
+    db.session.commit()
+    flash(_("Done: %(action)s.", action=workflow.BY_ACTION[action].label), "success")
+    return redirect(url_for("tickets.detail", number=number), 303)
+
+
+def _reload(number: str) -> Ticket:
+    try:
+        return queries.get_ticket_or_404(current_user, number)
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/tickets/<number>/comments")
+@login_required
+def comment(number: str) -> Response | tuple[str, int]:
+    ticket = queries.get_ticket_or_404(current_user, number)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_comment(ticket, current_user, body=form.body.data,
+                                 internal=bool(form.internal.data))
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_violation(form, violation)
+        except DomainError as error:
+            db.session.rollback()
+            return _render_ticket(_reload(number), status=error.status, error=str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Comment added."), "success")
+            return redirect(url_for("tickets.detail", number=number, _anchor="timeline"), 303)
+    return _render_ticket(ticket, status=422, comment_form=form)
+
+
+@bp.post("/tickets/<number>/attachments")
+@login_required
+def attach(number: str) -> Response | tuple[str, int]:
+    ticket = queries.get_ticket_or_404(current_user, number)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            services.add_attachment(
+                ticket, current_user, stream=upload.stream, filename=upload.filename or "",
+                folder=current_app.config["UPLOAD_FOLDER"],
+                max_bytes=current_app.config["MAX_ATTACHMENT_MB"] * 1024 * 1024,
+                internal=bool(form.internal.data),
+            )
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_violation(form, violation)
+        except DomainError as error:
+            db.session.rollback()
+            return _render_ticket(_reload(number), status=error.status, error=str(error.message))
+        else:
+            db.session.commit()
+            flash(_("File added."), "success")
+            return redirect(url_for("tickets.detail", number=number, _anchor="timeline"), 303)
+    return _render_ticket(ticket, status=422, file_form=form)
+
+
+@bp.get("/files/<int:attachment_id>")
+@login_required
+def download(attachment_id: int) -> Response:
+    attachment = queries.get_attachment_or_404(current_user, attachment_id)
+    path = services.attachment_path(current_app.config["UPLOAD_FOLDER"], attachment)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=attachment.content_type, as_attachment=True,
+        download_name=attachment.original_name, max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,83 @@
+"""Wiring of the HTML layer: sign-in sessions, CSRF, login throttling, security headers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import exc, select
+
+from ticketing import db
+from ticketing.accounts.models import User
+from ticketing.accounts.services import load_user
+from ticketing.config import ConfigError
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+login_manager.user_loader(load_user)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    app.after_request(_security_headers)
+    app.context_processor(_layout_context)
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if current_user and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _layout_context() -> dict[str, object]:
+    from ticketing.tickets.queries import queues_for
+
+    queues = queues_for(current_user) if current_user.is_authenticated else []
+    return {"nav_queues": queues}
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to after sign-in, or None."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target:
+        return None
+    return target
+
+
+def refuse_demo_accounts(app: Flask) -> None:
+    """Production must not run with the demo logins present."""
+    with app.app_context():
+        try:
+            demo = db.session.scalar(select(User.id).where(User.is_demo.is_(True)).limit(1))
+        except exc.SQLAlchemyError:
+            return  # not migrated yet; `flask migrate` comes first
+        if demo is not None:
+            raise ConfigError(
+                "Demo accounts exist in this database; production refuses to start with them."
+            )
