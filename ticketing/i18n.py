@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import Babel, format_date, format_datetime, format_decimal, format_timedelta
+from flask_babel import Babel, format_date, get_locale, format_datetime, format_decimal, format_timedelta
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -47,7 +47,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         when=when, day=day, money=money, label=label, state_label=state_label
     )
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
+        current_locale=lambda: str(get_locale() or "zh"),
         LANGUAGE_NAMES=LANGUAGE_NAMES, STATE_NEXT=STATE_NEXT, ACTION_LABELS=ACTION_LABELS
     )
 

@@ -147,6 +147,6 @@ def edit_user(user_id: int | None) -> str | Response:
             db.session.commit()
             flash(_("Saved %(name)s.", name=saved.name), "success")
             return redirect(url_for("accounts.users"))
-    return render_template("admin/user_form.html", form=form, user=user), (
-        422 if form.errors else 200
-    )
+    title = user.name if user else _("New user")
+    page = render_template("admin/form.html", form=form, title=title, back=url_for("accounts.users"))
+    return page, 422 if form.errors else 200
