@@ -50,6 +50,7 @@ class World:
     u1: University
     u2: University
     commissioner_a: User
+    commissioner_a2: User
     commissioner_b: User
     liaison_u1: User
     liaison_u2: User
@@ -107,6 +108,7 @@ class Factory:
             admin=self.user("admin"),
             enterprise_a=a, enterprise_b=b, u1=u1, u2=u2,
             commissioner_a=self.user("commissioner", enterprises=(a,)),
+            commissioner_a2=self.user("commissioner", enterprises=(a,)),
             commissioner_b=self.user("commissioner", enterprises=(b,)),
             liaison_u1=self.user("liaison", university=u1),
             liaison_u2=self.user("liaison", university=u2),

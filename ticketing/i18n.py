@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, format_date, get_locale, format_datetime, format_decimal, format_timedelta
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -33,6 +33,8 @@ ACTION_LABELS: dict[str, Any] = {
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "zh"
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = request.cookies.get(COOKIE)

@@ -211,6 +211,7 @@ def perform(
     **data: Any,
 ) -> TicketEvent:
     """Check and apply one transition, write its history event; flush, never commit."""
+    from ticketing import db
     from ticketing.db import utcnow
     from ticketing.tickets import effects
 
@@ -219,9 +220,10 @@ def perform(
         raise StaleTicket()
     given = _required(t, data)
     from_state = ticket.state
-    details = effects.apply(t, ticket, actor, given)
-    ticket.state = t.target
-    ticket.updated_at = utcnow()
+    with db.session.no_autoflush:  # one UPDATE of the ticket, so one version step
+        details = effects.apply(t, ticket, actor, given)
+        ticket.state = t.target
+        ticket.updated_at = utcnow()
     return effects.record(ticket, actor, action, from_state, t.target, details)
 
 
