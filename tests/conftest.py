@@ -48,7 +48,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def test_config(database_url: str, folder: Path) -> dict[str, object]:
+def app_config(database_url: str, folder: Path) -> dict[str, object]:
     return {
         "ENV": "testing",
         "TESTING": True,
@@ -63,7 +63,7 @@ def test_config(database_url: str, folder: Path) -> dict[str, object]:
 
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    return create_app(test_config(database_url, tmp_path_factory.mktemp("instance")))
+    return create_app(app_config(database_url, tmp_path_factory.mktemp("instance")))
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +78,7 @@ def _transaction(request: pytest.FixtureRequest, app: Flask) -> Iterator[None]:
     try:
         yield
     finally:
-        state.factory.configure(bind=state.engine, join_transaction_mode="conservative_savepoint")
+        state.factory.configure(bind=state.engine, join_transaction_mode="conditional_savepoint")
         outer.rollback()
         connection.close()
 

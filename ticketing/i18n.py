@@ -33,12 +33,14 @@ ACTION_LABELS: dict[str, Any] = {
 
 
 def select_locale() -> str:
+    """The signed-in user's language, else the language cookie, else Chinese."""
     if not has_request_context():
         return "zh"
+    chosen = request.cookies.get(COOKIE)
+    fallback = chosen if chosen in LOCALES else "zh"
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
-    chosen = request.cookies.get(COOKIE)
-    return chosen if chosen in LOCALES else "zh"
+    return fallback
 
 
 def init_app(app: Flask) -> None:

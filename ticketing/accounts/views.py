@@ -84,15 +84,14 @@ def language() -> Response:
 def account() -> str | Response:
     form = PasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            services.change_password(
-                current_user, current_user, current=form.current.data, new=form.new.data
-            )
+            services.change_password(user, user, current=form.current.data, new=form.new.data)
         except RuleViolation as violation:
             apply_violation(form, violation)
         else:
             db.session.commit()
-            login_user(current_user)
+            login_user(user)  # a fresh cookie with the new session token
             flash(_("Your password has been changed. Other devices are signed out."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/account.html", form=form)

@@ -60,6 +60,13 @@ class AttachmentForm(FlaskForm):
     internal = BooleanField(_l("Internal (hidden from the enterprise side)"))
 
 
+def optional_int(value: Any) -> int | None:
+    """Coerce a select's value; the empty “Choose…” option gives None."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
 def _reason() -> Field:
     return TextAreaField(_l("Reason"), [DataRequired(), Length(max=2000)])
 
@@ -80,9 +87,9 @@ SATISFACTION = [("", _l("No score"))] + [(str(n), str(n)) for n in range(5, 0, -
 # One field per kind of data the transition table asks for.
 ACTION_FIELDS: dict[str, Callable[[], Field]] = {
     "reason": _reason,
-    "university_id": lambda: SelectField(_l("University"), coerce=int,
+    "university_id": lambda: SelectField(_l("University"), coerce=optional_int,
                                          validators=[DataRequired()]),
-    "expert_id": lambda: SelectField(_l("Expert"), coerce=int, validators=[DataRequired()]),
+    "expert_id": lambda: SelectField(_l("Expert"), coerce=optional_int, validators=[DataRequired()]),
     "resolution": lambda: TextAreaField(
         _l("Resolution"), [DataRequired(), Length(max=10_000)],
         description=_l("What was found, what was done, and what the enterprise should do next."),

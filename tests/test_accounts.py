@@ -1,0 +1,149 @@
+"""Signing in and out, sessions, throttling, and the settings production insists on."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ticketing import create_app, db
+from ticketing.accounts.models import User
+from ticketing.config import ConfigError
+from tests.conftest import app_config
+from tests.helpers import hidden_value
+
+
+def test_wrong_password_and_unknown_login_look_the_same(world, browser) -> None:  # type: ignore[no-untyped-def]
+    wrong = browser.post("/login", {"login": world.admin.login, "password": "nope-nope-1"})
+    unknown = browser.post("/login", {"login": "nobody-here", "password": "nope-nope-1"})
+    assert wrong.status_code == unknown.status_code == 200
+    strip = lambda r: r.get_data(as_text=True).replace(world.admin.login, "X").replace(  # noqa: E731
+        "nobody-here", "X")
+    import re
+
+    token = re.compile(r'value="[^"]{40,}"')
+    assert token.sub("", strip(wrong)) == token.sub("", strip(unknown))
+
+
+def test_pages_need_sign_in(browser) -> None:  # type: ignore[no-untyped-def]
+    for url in ("/", "/queue/all", "/tickets/new", "/admin/users", "/account", "/files/1"):
+        response = browser.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], url
+
+
+def test_next_must_be_local(world, browser) -> None:  # type: ignore[no-untyped-def]
+    for target in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)", "/\\evil"):
+        response = browser.post(f"/login?next={target}",
+                                {"login": world.admin.login, "password": "secret-pass-1"})
+        assert response.headers["Location"] in ("/", "http://localhost/"), target
+        browser.logout()
+    response = browser.post("/login?next=/queue/all",
+                            {"login": world.admin.login, "password": "secret-pass-1"})
+    assert response.headers["Location"] == "/queue/all"
+
+
+def test_session_changes_at_sign_in_and_ends_at_sign_out(world, browser) -> None:  # type: ignore[no-untyped-def]
+    browser.login(world.admin.login)
+    assert browser.get("/queue/all").status_code == 200
+    browser.logout()
+    assert browser.get("/queue/all").status_code == 302
+
+
+def test_password_change_signs_out_other_devices(world, login, app) -> None:  # type: ignore[no-untyped-def]
+    phone, desk = login(world.commissioner_a), login(world.commissioner_a)
+    page = desk.get("/account").get_data(as_text=True)
+    response = desk.client.post("/account", data={
+        "csrf_token": hidden_value(page, "csrf_token"), "current": "secret-pass-1",
+        "new": "a-much-better-pass",
+    })
+    assert response.status_code == 302
+    assert desk.get("/queue/mine").status_code == 200
+    assert phone.get("/queue/mine").status_code == 302
+
+
+def test_common_password_is_refused(world, login) -> None:  # type: ignore[no-untyped-def]
+    client = login(world.commissioner_a)
+    page = client.get("/account").get_data(as_text=True)
+    response = client.client.post("/account", data={
+        "csrf_token": hidden_value(page, "csrf_token"), "current": "secret-pass-1",
+        "new": "password123",
+    })
+    assert response.status_code == 200 and 'aria-invalid="true"' in response.get_data(as_text=True)
+
+
+def test_disabling_a_user_ends_their_sessions(world, login, make) -> None:  # type: ignore[no-untyped-def]
+    client = login(world.expert_u2)
+    assert client.get("/queue/assigned").status_code == 200
+    with make.app.app_context():
+        db.session.get(User, world.expert_u2.id).active = False
+        db.session.commit()
+    assert client.get("/queue/assigned").status_code == 302
+
+
+def test_login_is_throttled(tmp_path, database_url, world, app) -> None:  # type: ignore[no-untyped-def]
+    throttled = create_app({**app_config(database_url, tmp_path), "RATELIMIT_ENABLED": True,
+                            "LOGIN_RATE_LIMIT": "3 per minute", "WTF_CSRF_ENABLED": False})
+    throttled.extensions["ticketing.db"] = app.extensions["ticketing.db"]  # this test's data
+    client = throttled.test_client()
+    statuses = [client.post("/login", data={"login": world.admin.login, "password": "bad-pass-x"})
+                .status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+
+
+def test_security_headers(browser) -> None:  # type: ignore[no-untyped-def]
+    response = browser.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_production_refuses_the_default_secret(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
+    config = {**app_config(database_url, tmp_path), "ENV": "production"}
+    config["SECRET_KEY"] = "dev-only-not-secret"
+    with pytest.raises(ConfigError):
+        create_app(config)
+
+
+@pytest.mark.no_transaction
+def test_production_refuses_demo_accounts(tmp_path, database_url, app) -> None:  # type: ignore[no-untyped-def]
+    config = {**app_config(database_url, tmp_path), "ENV": "production",
+              "SECRET_KEY": "a-long-random-production-secret"}
+    create_app(config)  # no demo accounts: starts
+    with app.app_context():
+        user = User(login="demo-x", name="演示", password_hash="x", is_demo=True)
+        db.session.add(user)
+        db.session.commit()
+    try:
+        with pytest.raises(ConfigError):
+            create_app(config)
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.scalar(select(User).where(User.login == "demo-x")))
+            db.session.commit()
+
+
+def test_admin_creates_a_user_with_roles(world, login, make) -> None:  # type: ignore[no-untyped-def]
+    admin = login(world.admin)
+    page = admin.get("/admin/users/new").get_data(as_text=True)
+    response = admin.client.post("/admin/users/new", data={
+        "csrf_token": hidden_value(page, "csrf_token"), "login": "zhang.san", "name": "张三",
+        "roles": ["liaison", "expert"], "university_id": str(world.u1.id), "capacity": "6",
+        "locale": "zh", "active": "y", "password": "first-pass-123",
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    with make.app.app_context():
+        user = db.session.scalar(select(User).where(User.login == "zhang.san"))
+        assert user.roles == {"liaison", "expert"} and user.university_id == world.u1.id
+        assert user.expert_profile.capacity == 6
+    response = admin.client.post("/admin/users/new", data={
+        "csrf_token": hidden_value(page, "csrf_token"), "login": "li.si", "name": "李四",
+        "roles": ["expert"], "university_id": "0", "locale": "zh", "password": "first-pass-123",
+    })
+    assert response.status_code == 422
+
+
+def test_non_admin_gets_404_on_admin_pages(world, login) -> None:  # type: ignore[no-untyped-def]
+    client = login(world.liaison_u1)
+    for url in ("/admin/users", "/admin/enterprises", "/admin/universities", "/queue/all"):
+        assert client.get(url).status_code == 404, url
