@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or "zh"),
+        change_value=change_value,
         LANGUAGE_NAMES=LANGUAGE_NAMES, STATE_NEXT=STATE_NEXT, ACTION_LABELS=ACTION_LABELS
     )
 
@@ -83,7 +84,27 @@ def money(value: Decimal | str | None) -> str:
     return format_decimal(Decimal(str(value)), "#,##0.00")
 
 
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "category": _l("Category"),
+    "priority": _l("Priority"),
+    "enterprise": _l("Enterprise"),
+    "confidential": _l("Confidential"),
+}
+
+
+def change_value(field: str, value: Any) -> str:
+    """A value from an edit's history, in words."""
+    if field in ("category", "priority"):
+        return label(value, field)
+    if isinstance(value, bool):
+        return str(_l("yes") if value else _l("no"))
+    return "" if value is None else str(value)
+
+
 LABEL_TABLES: dict[str, dict[Any, Any]] = {
+    "field": FIELD_LABELS,
     "category": CATEGORY_LABELS,
     "priority": PRIORITY_LABELS,
     "role": ROLE_LABELS,

@@ -64,7 +64,7 @@ STATE_NEXT = {
     State.OUTCOME_AGREEMENT: _l("The zone records the outcome as landed, or it is abandoned."),
     State.OUTCOME_LANDED: _l("Finished: the outcome has landed."),
     State.CLOSED: _l("Finished."),
-    State.WITHDRAWN: _l("Finished: withdrawn by the enterprise side."),
+    State.WITHDRAWN: _l("Finished: the ticket was withdrawn."),
 }
 
 TERMINAL = frozenset({State.OUTCOME_LANDED, State.CLOSED, State.WITHDRAWN})

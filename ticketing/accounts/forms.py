@@ -42,7 +42,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class UserForm(FlaskForm):
     login = StringField(_l("Login"), [DataRequired(), Length(max=60)])
-    name = StringField(_l("Name"), [DataRequired(), Length(max=60)])
+    name = StringField(_l("Full name"), [DataRequired(), Length(max=60)])
     email = EmailField(_l("E-mail"), [Optional(), Email(), Length(max=200)])
     phone = StringField(_l("Phone"), [Optional(), Length(max=40)])
     roles = MultiCheckboxField(

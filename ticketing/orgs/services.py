@@ -30,7 +30,7 @@ def _name(value: Any, field: str = "name", limit: int = 200) -> str:
     if not name:
         raise RuleViolation(field, _l("This field is required."))
     if len(name) > limit:
-        raise RuleViolation(field, _l("Keep this under %(n)d characters.", n=limit))
+        raise RuleViolation(field, _l("Use at most %(n)d characters.", n=limit))
     return name
 
 
@@ -70,7 +70,7 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
     for field, limit in (("industry", 120), ("contact_name", 60), ("contact_phone", 40)):
         value = " ".join(str(data.get(field) or "").split())
         if len(value) > limit:
-            raise RuleViolation(field, _l("Keep this under %(n)d characters.", n=limit))
+            raise RuleViolation(field, _l("Use at most %(n)d characters.", n=limit))
         setattr(enterprise, field, value)
     enterprise.address = str(data.get("address") or "").strip()[:500]
     enterprise.active = bool(data.get("active", True))

@@ -56,7 +56,7 @@ def record(
 def _text(name: str, value: str) -> str:
     value = value.strip()
     if len(value) > MAX_TEXT:
-        raise RuleViolation(name, _l("Please keep this under %(n)d characters.", n=MAX_TEXT))
+        raise RuleViolation(name, _l("Use at most %(n)d characters.", n=MAX_TEXT))
     return value
 
 

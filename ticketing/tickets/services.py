@@ -64,7 +64,7 @@ def _clean(data: dict[str, Any], actor: User) -> dict[str, Any]:
         if not title:
             raise RuleViolation("title", _l("Give the problem a short title."))
         if len(title) > TITLE_MAX:
-            raise RuleViolation("title", _l("Keep the title under %(n)d characters.", n=TITLE_MAX))
+            raise RuleViolation("title", _l("Use at most %(n)d characters for the title.", n=TITLE_MAX))
         clean["title"] = title
     if "description" in data:
         text = str(data["description"] or "").strip()
@@ -72,7 +72,7 @@ def _clean(data: dict[str, Any], actor: User) -> dict[str, Any]:
             raise RuleViolation("description", _l("Describe the problem."))
         if len(text) > TEXT_MAX:
             raise RuleViolation(
-                "description", _l("Please keep this under %(n)d characters.", n=TEXT_MAX)
+                "description", _l("Use at most %(n)d characters.", n=TEXT_MAX)
             )
         clean["description"] = text
     if "category" in data:
@@ -140,6 +140,10 @@ def edit_ticket(
         for name, value in clean.items()
         if getattr(ticket, name) != value
     }
+    if "enterprise_id" in changes:
+        changes.pop("enterprise_id")
+        new = db.session.get(Enterprise, clean["enterprise_id"])
+        changes["enterprise"] = [ticket.enterprise.name, new.name if new else ""]
     if not changes:
         return None
     for name, value in clean.items():
@@ -159,7 +163,7 @@ def add_comment(ticket: Ticket, actor: User, *, body: str, internal: bool = Fals
     if not body:
         raise RuleViolation("body", _l("Write something first."))
     if len(body) > TEXT_MAX:
-        raise RuleViolation("body", _l("Please keep this under %(n)d characters.", n=TEXT_MAX))
+        raise RuleViolation("body", _l("Use at most %(n)d characters.", n=TEXT_MAX))
     comment = Comment(
         ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal,
         created_at=db.utcnow(),
