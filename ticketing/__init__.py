@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from ticketing import config as settings
     from ticketing.accounts.views import bp as accounts_bp
     from ticketing.orgs.views import bp as orgs_bp
+    from ticketing.reports.views import bp as reports_bp
     from ticketing.tickets.views import bp as tickets_bp
 
     app = Flask(
@@ -35,7 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
-    for blueprint in (accounts_bp, tickets_bp, orgs_bp):
+    for blueprint in (accounts_bp, tickets_bp, orgs_bp, reports_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     cli.register(app)
