@@ -14,10 +14,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from ticketing import db
 from ticketing.accounts.models import Role, User
-from ticketing.errors import RuleViolation
+from ticketing.errors import RuleViolation, StaleTicket
 from ticketing.orgs.models import University
 from ticketing.outcomes.models import CooperationForm, Outcome
 from ticketing.tickets.models import Ticket, TicketEvent, TicketExpert, TicketUniversity
@@ -49,7 +50,10 @@ def record(
         from_state=from_state, to_state=to_state, data=details,
     )
     db.session.add(event)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError:  # another request changed the ticket since we read it
+        raise StaleTicket() from None
     return event
 
 
