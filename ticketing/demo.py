@@ -218,12 +218,12 @@ GROUPS: dict[str, tuple[str, tuple[str, ...], tuple[tuple[str, int], ...]]] = {
         (("whut", 3), ("nuc", 1), ("nuc_cz", 1)),
     ),
     "chem": ("煤化工与精细化工", ("淮海科技产业园",), (("nuc", 2), ("nuc_cz", 2), ("whut", 1))),
-    "food": ("农产品与食品加工", ("淮海科技产业园",), (("nuc", 2), ("usst", 2))),
-    "energy": ("新能源", ("高端电气产业园",), (("whut", 2), ("usst", 2))),
+    "food": ("农产品与食品加工", ("淮海科技产业园",), (("nuc", 2), ("usst", 2), ("nuc_cz", 1))),
+    "energy": ("新能源", ("高端电气产业园",), (("whut", 2), ("usst", 2), ("sxdk", 1))),
     "equipment": (
         "汽车零部件与专用装备",
         ("精密制造产业园", "淮海科技产业园"),
-        (("whut", 2), ("nuc", 2), ("buaa", 1)),
+        (("whut", 2), ("nuc", 2), ("buaa", 1), ("nuc_cz", 1)),
     ),
 }
 # (name, group, main product)
@@ -1053,11 +1053,18 @@ REASSIGN_REASONS = (
     "根据企业需求变化,改派更熟悉相关工艺的专家。",
     "原专家手头任务较多,进度偏慢,经与企业协商改派。",
 )
-REOPEN_REASONS = (
-    "企业按方案试产两批次,仍有约5%的产品出现同类问题,请专家进一步分析。",
-    "方案在小试阶段效果较好,但放大生产后指标不稳定,需要继续跟进。",
-    "企业对方案中的改造投入有疑虑,希望专家补充经济性分析和分步实施方案。",
-)
+REOPEN_REASONS = {  # technical problems (product R&D, upgrading, breakthroughs) …
+    True: (
+        "企业按方案试产两批次,仍有约5%的产品出现同类问题,请专家进一步分析。",
+        "方案在小试阶段效果较好,但放大生产后指标不稳定,需要继续跟进。",
+        "企业对方案中的改造投入有疑虑,希望专家补充经济性分析和分步实施方案。",
+    ),
+    False: (  # … and the others
+        "企业试行方案后发现仍有部分问题没有解决,请专家进一步分析跟进。",
+        "企业希望专家把方案细化到可执行的制度和操作规程,便于各部门落实。",
+        "企业对方案中的投入有疑虑,希望专家补充费用测算和分步实施计划。",
+    ),
+}
 ABANDON_REASONS = (
     "企业因资金安排调整,年内暂停该项目投入,双方同意终止合作。",
     "企业主要客户订单变化,产品方向调整,合作暂不推进。",
@@ -1071,7 +1078,7 @@ WITHDRAW_REASONS = (
     "该产品线已停产,需求取消。",
     "与另一条已提交的问题重复,撤回本条。",
 )
-REOPENED_SUFFIX = "针对复核中发现的问题,补充了过程控制要点并到现场指导试产,企业确认问题已解决。"
+REOPENED_SUFFIX = "针对企业复核中提出的问题,进一步完善了方案并到现场指导落实,企业确认问题已解决。"
 COMMENTS = {
     # public, by the expert: visit records (走访记录)
     "c_visit": (
@@ -1079,8 +1086,6 @@ COMMENTS = {
         "与技术部门初步确定了问题范围,下周提交试验方案。",
         "与企业技术负责人开了对接会,明确了技术指标和验收标准,约定分两个阶段推进,"
         "第一阶段两周内完成现状测试。",
-        "已取回样品带回学校实验室检测分析,预计十个工作日内出具分析报告。",
-        "第二次入企:课题组两名研究生驻厂一周,完成了关键工序的数据采集,数据正在整理分析。",
         "线上会议与企业生产、质量、技术三个部门沟通了初步方案,企业提出的几点顾虑已逐条答复,"
         "方案据此做了调整。",
         "走访记录:企业总经理、技术部长和两名班组长参加;现场发现的主要问题和改进思路已写入"
@@ -1089,9 +1094,17 @@ COMMENTS = {
     # public, by the commissioner
     "c_update": (
         "企业已按专家要求整理好近半年的生产数据和工艺文件,随时可以提供。",
-        "企业希望在下月设备检修窗口期内完成改造,请专家统筹安排时间。",
         "企业总经理对前期方案比较认可,希望尽快进入试制阶段。",
         "已协调企业安排一名技术骨干全程配合专家工作,联系方式已发给专家。",
+    ),
+    # only on technical problems (product R&D, upgrading, breakthroughs)
+    "c_visit_tech": (
+        "已取回样品带回学校实验室检测分析,预计十个工作日内出具分析报告。",
+        "第二次入企:课题组两名研究生驻厂一周,完成了关键工序的数据采集,数据正在整理分析。",
+        "在企业车间做了现场测试,初步数据显示问题与工艺参数波动相关,需要再做一轮对比试验确认。",
+    ),
+    "c_update_tech": (
+        "企业希望在下月设备检修窗口期内完成改造,请专家统筹安排时间。",
         "企业反映样品已寄出,请专家注意查收。",
     ),
     "c_supplement": (
@@ -1206,6 +1219,7 @@ EXPERT_NEEDS = (
     (S.CLOSED, 2),
 )
 EXPERT_RESERVE = 5  # random picks leave the `expert` login room for the tickets above
+CATEGORY_WEIGHTS = {PR: 4, TU: 4, BT: 4, TF: 2, MG: 1.2, TL: 1.2}
 PRIORITIES = ((Priority.URGENT, 10), (Priority.HIGH, 25), (Priority.NORMAL, 50), (Priority.LOW, 15))
 RESOLVE_TARGET_DAYS = {Priority.URGENT: 7, Priority.HIGH: 14, Priority.NORMAL: 30, Priority.LOW: 60}
 RESOLVE_DAYS = {
@@ -1235,9 +1249,9 @@ GAP_HOURS = {  # time before each step
 COMMENT_GAP_HOURS = (2, 72)
 WAIT_DAYS = {  # how long ago the last step of a still-open ticket happened
     S.DRAFT: (0.1, 20),
-    S.SUBMITTED: (0.1, 4.5),
-    S.UNIVERSITY_ASSIGNED: (0.1, 4.5),
-    S.EXPERT_ASSIGNED: (0.1, 3),
+    S.SUBMITTED: (0.05, 3),
+    S.UNIVERSITY_ASSIGNED: (0.05, 2.5),
+    S.EXPERT_ASSIGNED: (0.05, 2),
     S.RESOLVED: (0.5, 8),
     S.OUTCOME_INTENTION: (5, 45),
     S.OUTCOME_AGREEMENT: (10, 70),
@@ -1289,6 +1303,7 @@ class _Builder:
         self.commissioner_of: dict[str, User] = {}
         self.plans: list[_Plan] = []
         self.agreements: Counter[int] = Counter()
+        self.assigned: Counter[int] = Counter()
 
     # -- organisations and people ------------------------------------------------------
 
@@ -1443,7 +1458,8 @@ class _Builder:
             if name not in problems_left:
                 skip = SKIP_PROBLEMS.get(name, set())
                 choices = [p for p in (*PROBLEMS[group], *COMMON_PROBLEMS) if p[1] not in skip]
-                rng.shuffle(choices)
+                # a weighted shuffle: most problems the zone collects are technical
+                choices.sort(key=lambda p: -(rng.random() ** (1 / CATEGORY_WEIGHTS[p[0]])))
                 problems_left[name] = [*EXTRA_PROBLEMS.get(name, ()), *choices]
             commissioner = self.commissioner_of[name]
             admin_files = rng.random() < 0.04
@@ -1607,7 +1623,7 @@ class _Builder:
         """Moments for the steps: in order, in working hours, before today."""
         rng = self.rng
         gaps = [self._gap(step, p) for step in p.steps]
-        jitters = [rng.uniform(0, 150) for _ in p.steps]
+        jitters = [rng.uniform(0, 540) for _ in p.steps]
         total = timedelta(hours=sum(gaps))
         if p.final in TERMINAL:
             latest = self.end - total - timedelta(days=2)
@@ -1616,7 +1632,7 @@ class _Builder:
         else:
             if p.final == S.IN_PROGRESS:
                 target = RESOLVE_TARGET_DAYS[Priority(p.priority)]
-                wait = target * rng.uniform(0.08, 1.15)
+                wait = target * rng.uniform(0.08, 1.3)
             else:
                 wait = rng.uniform(*WAIT_DAYS[p.final])
             anchor = self.end - timedelta(days=wait) - total
@@ -1676,7 +1692,10 @@ class _Builder:
         assert ticket is not None
         if step in COMMENTS:
             author, internal = self._comment_author(step, p, ticket)
-            body = self._fill(rng.choice(COMMENTS[step]), p)
+            texts = COMMENTS[step]
+            if self._technical(p) and f"{step}_tech" in COMMENTS:
+                texts += COMMENTS[f"{step}_tech"]
+            body = self._fill(rng.choice(texts), p)
             services.add_comment(ticket, author, body=body, internal=internal)
         elif step == "submit":
             perform(ticket, "submit", p.filer)
@@ -1718,7 +1737,8 @@ class _Builder:
             perform(ticket, "resolve", ticket.expert, resolution=resolution)
             p.last_date = _local_date(moment)
         elif step == "reopen":
-            perform(ticket, "reopen", self._side(p), reason=rng.choice(REOPEN_REASONS))
+            reason = rng.choice(REOPEN_REASONS[self._technical(p)])
+            perform(ticket, "reopen", self._side(p), reason=reason)
         elif step == "close":
             satisfaction = rng.choice((5, 5, 5, 4, 4, 4, 3, None))
             data = {"satisfaction": satisfaction} if satisfaction else {}
@@ -1825,6 +1845,7 @@ class _Builder:
             and preferred.id not in p.declined
             and room[preferred.id] > 0
         ):
+            self.assigned[preferred.id] += 1
             return preferred
         candidates = [
             e
@@ -1837,7 +1858,12 @@ class _Builder:
         if not candidates:
             raise RuntimeError(f"no expert of {key} has room for ticket {ticket.number}")
         fitting = [e for e in candidates if p.group in self.fits[e.id] or "*" in self.fits[e.id]]
-        return self.rng.choice(fitting or candidates)
+        pool = fitting or candidates
+        # spread the work: experts with fewer tickets so far are likelier to get this one
+        weights = [1 / (1 + self.assigned[e.id]) for e in pool]
+        chosen = self.rng.choices(pool, weights=weights)[0]
+        self.assigned[chosen.id] += 1
+        return chosen
 
     def _outcome(self, ticket: Ticket) -> Outcome:
         outcome = self.session.scalar(
@@ -1865,6 +1891,10 @@ class _Builder:
 
     def _person_name(self) -> str:
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
+
+    @staticmethod
+    def _technical(p: _Plan) -> bool:
+        return p.problem[0] in (PR, TU, BT)
 
     @staticmethod
     def _fill(text: str, p: _Plan) -> str:
