@@ -14,15 +14,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
+from tests.factories import Factory
 from ticketing import create_app, db
 from ticketing.cli import alembic_config
-from tests.factories import Factory
 
 USE_POSTGRES = os.environ.get("TEST_DB") == "postgresql"
 
 
 def pytest_report_header() -> str:
-    return f"database: {'PostgreSQL ' + os.environ['TEST_DATABASE_URL'] if USE_POSTGRES else 'SQLite'}"
+    return (
+        f"database: {'PostgreSQL ' + os.environ['TEST_DATABASE_URL'] if USE_POSTGRES else 'SQLite'}"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

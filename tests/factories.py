@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +12,7 @@ from flask import Flask
 from ticketing import db, workflow
 from ticketing.accounts.models import ExpertProfile, RoleGrant, User
 from ticketing.accounts.services import hash_password
+from ticketing.db import local_today
 from ticketing.orgs import credit_code
 from ticketing.orgs.models import Enterprise, University
 from ticketing.tickets import services
@@ -29,12 +29,33 @@ PATHS: dict[str, list[str]] = {
     "expert_assigned": ["submit", "route", "assign_expert"],
     "in_progress": ["submit", "route", "assign_expert", "start"],
     "resolved": ["submit", "route", "assign_expert", "start", "resolve"],
-    "outcome_intention": ["submit", "route", "assign_expert", "start", "resolve",
-                          "record_intention"],
-    "outcome_agreement": ["submit", "route", "assign_expert", "start", "resolve",
-                          "record_intention", "sign_agreement"],
-    "outcome_landed": ["submit", "route", "assign_expert", "start", "resolve",
-                       "record_intention", "sign_agreement", "land"],
+    "outcome_intention": [
+        "submit",
+        "route",
+        "assign_expert",
+        "start",
+        "resolve",
+        "record_intention",
+    ],
+    "outcome_agreement": [
+        "submit",
+        "route",
+        "assign_expert",
+        "start",
+        "resolve",
+        "record_intention",
+        "sign_agreement",
+    ],
+    "outcome_landed": [
+        "submit",
+        "route",
+        "assign_expert",
+        "start",
+        "resolve",
+        "record_intention",
+        "sign_agreement",
+        "land",
+    ],
     "closed": ["submit", "route", "assign_expert", "start", "resolve", "close"],
     "withdrawn": ["submit", "withdraw"],
 }
@@ -74,14 +95,23 @@ class Factory:
         db.session.commit()
         return obj
 
-    def user(self, *roles: str, university: University | None = None,
-             enterprises: tuple[Enterprise, ...] = (), active: bool = True,
-             name: str | None = None, capacity: int = 50) -> User:
+    def user(
+        self,
+        *roles: str,
+        university: University | None = None,
+        enterprises: tuple[Enterprise, ...] = (),
+        active: bool = True,
+        name: str | None = None,
+        capacity: int = 50,
+    ) -> User:
         n = next(_serial)
         with self.app.app_context():
             user = User(
-                login=f"user{n}", name=name or f"用户{n}", password_hash=hash_password(PASSWORD),
-                active=active, university_id=university.id if university else None,
+                login=f"user{n}",
+                name=name or f"用户{n}",
+                password_hash=hash_password(PASSWORD),
+                active=active,
+                university_id=university.id if university else None,
             )
             user.grants = [RoleGrant(role=role) for role in roles]
             if enterprises:
@@ -106,7 +136,10 @@ class Factory:
         u1, u2 = self.university(), self.university()
         return World(
             admin=self.user("admin"),
-            enterprise_a=a, enterprise_b=b, u1=u1, u2=u2,
+            enterprise_a=a,
+            enterprise_b=b,
+            u1=u1,
+            u2=u2,
             commissioner_a=self.user("commissioner", enterprises=(a,)),
             commissioner_a2=self.user("commissioner", enterprises=(a,)),
             commissioner_b=self.user("commissioner", enterprises=(b,)),
@@ -120,20 +153,33 @@ class Factory:
 
     def step_data(self, world: World, action: str, ticket: Ticket) -> tuple[User, dict[str, Any]]:
         """Who performs `action` in the usual path, and with what data."""
-        today = date.today()
+        today = local_today()
         table: dict[str, tuple[User, dict[str, Any]]] = {
             "submit": (world.commissioner_a, {}),
             "route": (world.admin, {"university_id": world.u1.id}),
             "assign_expert": (world.liaison_u1, {"expert_id": world.expert_u1.id}),
             "start": (world.expert_u1, {}),
             "resolve": (world.expert_u1, {"resolution": "更换密封圈并调整工艺参数。"}),
-            "record_intention": (world.commissioner_a, {"cooperation_form": "joint_rd",
-                                                        "intention_date": today}),
-            "sign_agreement": (world.commissioner_a, {"agreement_number": "HT-2026-001",
-                                                      "agreement_date": today,
-                                                      "amount": Decimal("35.5")}),
-            "land": (world.admin, {"landed_date": today, "landing_description": "新产线投产",
-                                   "economic_benefit": Decimal("120")}),
+            "record_intention": (
+                world.commissioner_a,
+                {"cooperation_form": "joint_rd", "intention_date": today},
+            ),
+            "sign_agreement": (
+                world.commissioner_a,
+                {
+                    "agreement_number": "HT-2026-001",
+                    "agreement_date": today,
+                    "amount": Decimal("35.5"),
+                },
+            ),
+            "land": (
+                world.admin,
+                {
+                    "landed_date": today,
+                    "landing_description": "新产线投产",
+                    "economic_benefit": Decimal("120"),
+                },
+            ),
             "close": (world.commissioner_a, {"satisfaction": 5}),
             "withdraw": (world.commissioner_a, {"reason": "企业已自行解决"}),
         }
@@ -143,8 +189,13 @@ class Factory:
         """A ticket of enterprise A filed by commissioner A, brought to `state` for real."""
         with self.app.app_context():
             filer = db.session.get(User, world.commissioner_a.id)
-            data = {"title": "数控机床主轴温升过高", "description": "连续加工两小时后主轴温度超过 70℃。",
-                    "category": "tech_upgrade", "enterprise_id": world.enterprise_a.id, **fields}
+            data = {
+                "title": "数控机床主轴温升过高",
+                "description": "连续加工两小时后主轴温度超过 70℃。",
+                "category": "tech_upgrade",
+                "enterprise_id": world.enterprise_a.id,
+                **fields,
+            }
             ticket = services.create_draft(filer, zone_code="CZ", **data)
             for action in PATHS[state]:
                 actor, step = self.step_data(world, action, ticket)

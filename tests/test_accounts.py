@@ -5,19 +5,22 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import app_config
+from tests.helpers import hidden_value
 from ticketing import create_app, db
 from ticketing.accounts.models import User
 from ticketing.config import ConfigError
-from tests.conftest import app_config
-from tests.helpers import hidden_value
 
 
 def test_wrong_password_and_unknown_login_look_the_same(world, browser) -> None:  # type: ignore[no-untyped-def]
     wrong = browser.post("/login", {"login": world.admin.login, "password": "nope-nope-1"})
     unknown = browser.post("/login", {"login": "nobody-here", "password": "nope-nope-1"})
     assert wrong.status_code == unknown.status_code == 200
-    strip = lambda r: r.get_data(as_text=True).replace(world.admin.login, "X").replace(  # noqa: E731
-        "nobody-here", "X")
+
+    def strip(response):  # type: ignore[no-untyped-def]
+        text = response.get_data(as_text=True)
+        return text.replace(world.admin.login, "X").replace("nobody-here", "X")
+
     import re
 
     token = re.compile(r'value="[^"]{40,}"')
@@ -32,12 +35,14 @@ def test_pages_need_sign_in(browser) -> None:  # type: ignore[no-untyped-def]
 
 def test_next_must_be_local(world, browser) -> None:  # type: ignore[no-untyped-def]
     for target in ("//evil.example/x", "https://evil.example/", "javascript:alert(1)", "/\\evil"):
-        response = browser.post(f"/login?next={target}",
-                                {"login": world.admin.login, "password": "secret-pass-1"})
+        response = browser.post(
+            f"/login?next={target}", {"login": world.admin.login, "password": "secret-pass-1"}
+        )
         assert response.headers["Location"] in ("/", "http://localhost/"), target
         browser.logout()
-    response = browser.post("/login?next=/queue/all",
-                            {"login": world.admin.login, "password": "secret-pass-1"})
+    response = browser.post(
+        "/login?next=/queue/all", {"login": world.admin.login, "password": "secret-pass-1"}
+    )
     assert response.headers["Location"] == "/queue/all"
 
 
@@ -51,10 +56,14 @@ def test_session_changes_at_sign_in_and_ends_at_sign_out(world, browser) -> None
 def test_password_change_signs_out_other_devices(world, login, app) -> None:  # type: ignore[no-untyped-def]
     phone, desk = login(world.commissioner_a), login(world.commissioner_a)
     page = desk.get("/account").get_data(as_text=True)
-    response = desk.client.post("/account", data={
-        "csrf_token": hidden_value(page, "csrf_token"), "current": "secret-pass-1",
-        "new": "a-much-better-pass",
-    })
+    response = desk.client.post(
+        "/account",
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "current": "secret-pass-1",
+            "new": "a-much-better-pass",
+        },
+    )
     assert response.status_code == 302
     assert desk.get("/queue/mine").status_code == 200
     assert phone.get("/queue/mine").status_code == 302
@@ -63,10 +72,14 @@ def test_password_change_signs_out_other_devices(world, login, app) -> None:  # 
 def test_common_password_is_refused(world, login) -> None:  # type: ignore[no-untyped-def]
     client = login(world.commissioner_a)
     page = client.get("/account").get_data(as_text=True)
-    response = client.client.post("/account", data={
-        "csrf_token": hidden_value(page, "csrf_token"), "current": "secret-pass-1",
-        "new": "password123",
-    })
+    response = client.client.post(
+        "/account",
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "current": "secret-pass-1",
+            "new": "password123",
+        },
+    )
     assert response.status_code == 200 and 'aria-invalid="true"' in response.get_data(as_text=True)
 
 
@@ -80,12 +93,22 @@ def test_disabling_a_user_ends_their_sessions(world, login, make) -> None:  # ty
 
 
 def test_login_is_throttled(tmp_path, database_url, world, app) -> None:  # type: ignore[no-untyped-def]
-    throttled = create_app({**app_config(database_url, tmp_path), "RATELIMIT_ENABLED": True,
-                            "LOGIN_RATE_LIMIT": "3 per minute", "WTF_CSRF_ENABLED": False})
+    throttled = create_app(
+        {
+            **app_config(database_url, tmp_path),
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     throttled.extensions["ticketing.db"] = app.extensions["ticketing.db"]  # this test's data
     client = throttled.test_client()
-    statuses = [client.post("/login", data={"login": world.admin.login, "password": "bad-pass-x"})
-                .status_code for _ in range(5)]
+    statuses = [
+        client.post(
+            "/login", data={"login": world.admin.login, "password": "bad-pass-x"}
+        ).status_code
+        for _ in range(5)
+    ]
     assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
 
 
@@ -107,8 +130,11 @@ def test_production_refuses_the_default_secret(tmp_path, database_url) -> None: 
 
 @pytest.mark.no_transaction
 def test_production_refuses_demo_accounts(tmp_path, database_url, app) -> None:  # type: ignore[no-untyped-def]
-    config = {**app_config(database_url, tmp_path), "ENV": "production",
-              "SECRET_KEY": "a-long-random-production-secret"}
+    config = {
+        **app_config(database_url, tmp_path),
+        "ENV": "production",
+        "SECRET_KEY": "a-long-random-production-secret",
+    }
     create_app(config)  # no demo accounts: starts
     with app.app_context():
         user = User(login="demo-x", name="演示", password_hash="x", is_demo=True)
@@ -126,20 +152,37 @@ def test_production_refuses_demo_accounts(tmp_path, database_url, app) -> None: 
 def test_admin_creates_a_user_with_roles(world, login, make) -> None:  # type: ignore[no-untyped-def]
     admin = login(world.admin)
     page = admin.get("/admin/users/new").get_data(as_text=True)
-    response = admin.client.post("/admin/users/new", data={
-        "csrf_token": hidden_value(page, "csrf_token"), "login": "zhang.san", "name": "张三",
-        "roles": ["liaison", "expert"], "university_id": str(world.u1.id), "capacity": "6",
-        "locale": "zh", "active": "y", "password": "first-pass-123",
-    })
+    response = admin.client.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "login": "zhang.san",
+            "name": "张三",
+            "roles": ["liaison", "expert"],
+            "university_id": str(world.u1.id),
+            "capacity": "6",
+            "locale": "zh",
+            "active": "y",
+            "password": "first-pass-123",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with make.app.app_context():
         user = db.session.scalar(select(User).where(User.login == "zhang.san"))
         assert user.roles == {"liaison", "expert"} and user.university_id == world.u1.id
         assert user.expert_profile.capacity == 6
-    response = admin.client.post("/admin/users/new", data={
-        "csrf_token": hidden_value(page, "csrf_token"), "login": "li.si", "name": "李四",
-        "roles": ["expert"], "university_id": "0", "locale": "zh", "password": "first-pass-123",
-    })
+    response = admin.client.post(
+        "/admin/users/new",
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "login": "li.si",
+            "name": "李四",
+            "roles": ["expert"],
+            "university_id": "0",
+            "locale": "zh",
+            "password": "first-pass-123",
+        },
+    )
     assert response.status_code == 422
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.helpers import hidden_value
 from ticketing import db
 from ticketing.tickets.models import Attachment
-from tests.helpers import hidden_value
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"0" * 64
@@ -18,24 +18,32 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"0" * 64
 
 def _upload(client, number, name, content):  # type: ignore[no-untyped-def]
     page = client.get(f"/tickets/{number}").get_data(as_text=True)
-    return client.client.post(f"/tickets/{number}/attachments", data={
-        "csrf_token": hidden_value(page, "csrf_token"), "file": (io.BytesIO(content), name),
-    }, content_type="multipart/form-data")
+    return client.client.post(
+        f"/tickets/{number}/attachments",
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "file": (io.BytesIO(content), name),
+        },
+        content_type="multipart/form-data",
+    )
 
 
-@pytest.mark.parametrize(("name", "content", "ok"), [
-    ("现场照片.png", PNG, True),
-    ("检测报告.pdf", PDF, True),
-    ("说明.txt", "中文说明".encode(), True),
-    ("evil.php", b"<?php echo 1; ?>", False),
-    ("page.pdf.html", b"<script>alert(1)</script>", False),
-    ("fake.pdf", b"<html><script>alert(1)</script></html>", False),
-    ("fake.png", PDF, False),
-    ("a.p\u200bdf", PDF, True),  # the zero-width space is removed: a real PDF named a.pdf
-    ("a.p\u200bhp", b"<?php echo 1; ?>", False),
-    ("empty.txt", b"", False),
-    (".htaccess", b"x", False),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "ok"),
+    [
+        ("现场照片.png", PNG, True),
+        ("检测报告.pdf", PDF, True),
+        ("说明.txt", "中文说明".encode(), True),
+        ("evil.php", b"<?php echo 1; ?>", False),
+        ("page.pdf.html", b"<script>alert(1)</script>", False),
+        ("fake.pdf", b"<html><script>alert(1)</script></html>", False),
+        ("fake.png", PDF, False),
+        ("a.p\u200bdf", PDF, True),  # the zero-width space is removed: a real PDF named a.pdf
+        ("a.p\u200bhp", b"<?php echo 1; ?>", False),
+        ("empty.txt", b"", False),
+        (".htaccess", b"x", False),
+    ],
+)
 def test_types(name, content, ok, make, world, login, app) -> None:  # type: ignore[no-untyped-def]
     number = make.ticket(world, "submitted").number
     response = _upload(login(world.commissioner_a), number, name, content)

@@ -14,14 +14,14 @@ from alembic import command
 from flask import Flask
 from sqlalchemy import create_engine, func, select, text
 
+from tests.conftest import USE_POSTGRES, app_config
+from tests.factories import Factory
 from ticketing import create_app, db, workflow
 from ticketing.accounts.models import User
 from ticketing.cli import alembic_config
 from ticketing.errors import DomainError
 from ticketing.tickets import services
 from ticketing.tickets.models import Ticket, TicketEvent
-from tests.conftest import USE_POSTGRES, app_config
-from tests.factories import Factory
 
 pytestmark = pytest.mark.no_transaction
 THREADS = 12
@@ -84,8 +84,12 @@ def test_ticket_numbers_are_unique_under_concurrency(own_app: Flask) -> None:
         with own_app.app_context():
             filer = db.session.get(User, world.commissioner_a.id)
             ticket = services.create_draft(
-                filer, zone_code="CZ", title=f"并发问题{index}", description="描述",
-                category="management", enterprise_id=world.enterprise_a.id,
+                filer,
+                zone_code="CZ",
+                title=f"并发问题{index}",
+                description="描述",
+                category="management",
+                enterprise_id=world.enterprise_a.id,
             )
             db.session.commit()
             return ticket.number
@@ -108,8 +112,13 @@ def test_one_of_many_concurrent_assignments_wins(own_app: Flask) -> None:
         with own_app.app_context():
             liaison = db.session.get(User, world.liaison_u1.id)
             mine = db.session.get(Ticket, ticket.id)
-            workflow.perform(mine, "assign_expert", liaison, expected_version=version,
-                             expert_id=experts[index].id)
+            workflow.perform(
+                mine,
+                "assign_expert",
+                liaison,
+                expected_version=version,
+                expert_id=experts[index].id,
+            )
             db.session.commit()
             return "assigned"
 

@@ -17,7 +17,9 @@ from ticketing.workflow import State
 def test_demo_world(ctx) -> None:  # type: ignore[no-untyped-def]
     summary = demo.load()
     assert summary
-    states = dict(db.session.execute(select(Ticket.state, func.count()).group_by(Ticket.state)).all())
+    states = dict(
+        db.session.execute(select(Ticket.state, func.count()).group_by(Ticket.state)).all()
+    )
     assert set(states) == {str(s) for s in State}
     assert sum(states.values()) == 175
     assert db.session.scalar(select(func.count(Enterprise.id))) == 65

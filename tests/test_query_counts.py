@@ -17,10 +17,19 @@ def _statements(client, url, count_queries) -> int:  # type: ignore[no-untyped-d
 
 def test_queues_are_constant(make, world, login, count_queries) -> None:  # type: ignore[no-untyped-def]
     make.ticket(world, "in_progress")
-    admin, expert, commissioner, liaison = (login(world.admin), login(world.expert_u1),
-                                            login(world.commissioner_a), login(world.liaison_u1))
-    urls = [(admin, "/queue/all"), (admin, "/queue/to_route"), (expert, "/queue/assigned"),
-            (commissioner, "/queue/mine"), (liaison, "/queue/university")]
+    admin, expert, commissioner, liaison = (
+        login(world.admin),
+        login(world.expert_u1),
+        login(world.commissioner_a),
+        login(world.liaison_u1),
+    )
+    urls = [
+        (admin, "/queue/all"),
+        (admin, "/queue/to_route"),
+        (expert, "/queue/assigned"),
+        (commissioner, "/queue/mine"),
+        (liaison, "/queue/university"),
+    ]
     few = [_statements(client, url, count_queries) for client, url in urls]
     for n in range(24):  # more than a page, spread over states and both experts
         make.ticket(world, ("submitted", "in_progress", "resolved")[n % 3])
@@ -35,10 +44,14 @@ def test_ticket_page_is_constant(make, world, login, count_queries) -> None:  # 
     few = _statements(client, url, count_queries)
     with make.app.app_context():
         ticket = db.session.scalar(db_select_ticket(number))
-        people = [db.session.get(User, u.id) for u in (world.expert_u1, world.commissioner_a,
-                                                       world.liaison_u1, world.admin)]
+        people = [
+            db.session.get(User, u.id)
+            for u in (world.expert_u1, world.commissioner_a, world.liaison_u1, world.admin)
+        ]
         for n in range(20):
-            services.add_comment(ticket, people[n % 4], body=f"第{n}条", internal=n % 4 != 1 and n % 3 == 0)
+            services.add_comment(
+                ticket, people[n % 4], body=f"第{n}条", internal=n % 4 != 1 and n % 3 == 0
+            )
         db.session.commit()
     many = _statements(client, url, count_queries)
     assert few == many, f"statements on the ticket page: {few} then {many}"

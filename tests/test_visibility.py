@@ -7,12 +7,12 @@ import io
 import pytest
 from sqlalchemy import select
 
+from tests.helpers import hidden_value
 from ticketing import db, workflow
 from ticketing.accounts.models import User
 from ticketing.permissions import can_view, visible_tickets
 from ticketing.tickets import services
 from ticketing.tickets.models import Ticket
-from tests.helpers import hidden_value
 
 CANARY = "CANARY-INTERNAL-7f3a"
 
@@ -29,18 +29,30 @@ def tickets(make, world):  # type: ignore[no-untyped-def]
         commissioner_b = db.session.get(User, world.commissioner_b.id)
         moved = db.session.get(Ticket, moved_a.id)
         workflow.perform(moved, "transfer", admin, university_id=world.u2.id, reason="换校")
-        b = services.create_draft(commissioner_b, zone_code="CZ", title="乙企业问题",
-                                  description="描述", category="management",
-                                  enterprise_id=world.enterprise_b.id)
+        b = services.create_draft(
+            commissioner_b,
+            zone_code="CZ",
+            title="乙企业问题",
+            description="描述",
+            category="management",
+            enterprise_id=world.enterprise_b.id,
+        )
         workflow.perform(b, "submit", commissioner_b)
         workflow.perform(b, "route", admin, university_id=world.u2.id)
-        workflow.perform(b, "assign_expert", db.session.get(User, world.liaison_u2.id),
-                         expert_id=world.expert_u2.id)
+        workflow.perform(
+            b,
+            "assign_expert",
+            db.session.get(User, world.liaison_u2.id),
+            expert_id=world.expert_u2.id,
+        )
         db.session.commit()
         routed_b = b.number
     return {
-        "draft_a": draft_a.number, "submitted_a": submitted_a.number,
-        "working_a": working_a.number, "moved_a": moved_a.number, "routed_b": routed_b,
+        "draft_a": draft_a.number,
+        "submitted_a": submitted_a.number,
+        "working_a": working_a.number,
+        "moved_a": moved_a.number,
+        "routed_b": routed_b,
     }
 
 
@@ -100,11 +112,23 @@ def _add_internal_material(make, world, number):  # type: ignore[no-untyped-def]
         services.add_comment(ticket, expert, body=f"{CANARY} 报价偏高", internal=True)
         services.add_comment(ticket, expert, body="下周到厂", internal=False)
         folder = make.app.config["UPLOAD_FOLDER"]
-        public = services.add_attachment(ticket, expert, stream=io.BytesIO(b"public notes"),
-                                         filename="notes.txt", folder=folder, max_bytes=10**6)
-        secret = services.add_attachment(ticket, expert, stream=io.BytesIO(CANARY.encode()),
-                                          filename="internal.txt", folder=folder,
-                                          max_bytes=10**6, internal=True)
+        public = services.add_attachment(
+            ticket,
+            expert,
+            stream=io.BytesIO(b"public notes"),
+            filename="notes.txt",
+            folder=folder,
+            max_bytes=10**6,
+        )
+        secret = services.add_attachment(
+            ticket,
+            expert,
+            stream=io.BytesIO(CANARY.encode()),
+            filename="internal.txt",
+            folder=folder,
+            max_bytes=10**6,
+            internal=True,
+        )
         db.session.commit()
         return public.id, secret.id
 
@@ -135,10 +159,14 @@ def test_commissioner_cannot_post_an_internal_note(tickets, world, login, make) 
     url = f"/tickets/{tickets['working_a']}"
     page = client.get(url).get_data(as_text=True)
     assert 'name="internal"' not in page
-    response = client.client.post(f"{url}/comments", data={
-        "csrf_token": hidden_value(page, "csrf_token"), "body": "想偷偷写内部备注",
-        "internal": "y",
-    })
+    response = client.client.post(
+        f"{url}/comments",
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "body": "想偷偷写内部备注",
+            "internal": "y",
+        },
+    )
     assert response.status_code == 403
     with make.app.app_context():
         from ticketing.tickets.models import Comment

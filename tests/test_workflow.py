@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ticketing import db, workflow
 from ticketing.accounts.models import User
+from ticketing.db import local_today
 from ticketing.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RuleViolation
 from ticketing.tickets.models import Ticket, TicketEvent
 from ticketing.workflow import State
@@ -40,21 +41,39 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     ),
 }
 TARGETS = {
-    "submit": "submitted", "route": "university_assigned", "return": "submitted",
-    "transfer": "university_assigned", "assign_expert": "expert_assigned",
-    "reassign_expert": "expert_assigned", "decline": "university_assigned",
-    "start": "in_progress", "resolve": "resolved", "reopen": "in_progress", "close": "closed",
-    "record_intention": "outcome_intention", "sign_agreement": "outcome_agreement",
-    "land": "outcome_landed", "abandon": "closed", "withdraw": "withdrawn",
+    "submit": "submitted",
+    "route": "university_assigned",
+    "return": "submitted",
+    "transfer": "university_assigned",
+    "assign_expert": "expert_assigned",
+    "reassign_expert": "expert_assigned",
+    "decline": "university_assigned",
+    "start": "in_progress",
+    "resolve": "resolved",
+    "reopen": "in_progress",
+    "close": "closed",
+    "record_intention": "outcome_intention",
+    "sign_agreement": "outcome_agreement",
+    "land": "outcome_landed",
+    "abandon": "closed",
+    "withdraw": "withdrawn",
 }
 ACTORS = (
-    "admin", "commissioner_a", "commissioner_a2", "commissioner_b", "liaison_u1", "liaison_u2",
-    "expert_u1", "expert2_u1", "expert_u2", "disabled",
+    "admin",
+    "commissioner_a",
+    "commissioner_a2",
+    "commissioner_b",
+    "liaison_u1",
+    "liaison_u2",
+    "expert_u1",
+    "expert2_u1",
+    "expert_u2",
+    "disabled",
 )
 
 
 def valid_data(action: str, world: Any) -> dict[str, Any]:
-    today = date.today()
+    today = local_today()
     return {
         "route": {"university_id": world.u1.id},
         "return": {"reason": "本校暂无相关方向专家"},
@@ -66,10 +85,16 @@ def valid_data(action: str, world: Any) -> dict[str, Any]:
         "reopen": {"reason": "问题复现"},
         "close": {"satisfaction": 4},
         "record_intention": {"cooperation_form": "tech_service", "intention_date": today},
-        "sign_agreement": {"agreement_number": "CZ-HT-7", "agreement_date": today,
-                           "amount": Decimal("12.50")},
-        "land": {"landed_date": today, "landing_description": "已投产",
-                 "economic_benefit": Decimal("80")},
+        "sign_agreement": {
+            "agreement_number": "CZ-HT-7",
+            "agreement_date": today,
+            "amount": Decimal("12.50"),
+        },
+        "land": {
+            "landed_date": today,
+            "landing_description": "已投产",
+            "economic_benefit": Decimal("80"),
+        },
         "abandon": {"reason": "企业经营方向调整"},
         "withdraw": {"reason": "已解决"},
     }.get(action, {})
@@ -145,33 +170,68 @@ def test_refusals_say_why(make, world, ctx) -> None:  # type: ignore[no-untyped-
         ("submitted", "route", {"university_id": 999_999}, "university_id"),
         ("university_assigned", "assign_expert", {"expert_id": "expert_u2"}, "expert_id"),
         ("university_assigned", "assign_expert", {"expert_id": "commissioner_a"}, "expert_id"),
-        ("university_assigned", "transfer", {"university_id": "u1", "reason": "x"},
-         "university_id"),
+        (
+            "university_assigned",
+            "transfer",
+            {"university_id": "u1", "reason": "x"},
+            "university_id",
+        ),
         ("university_assigned", "return", {"reason": "   "}, "reason"),
         ("in_progress", "resolve", {"resolution": ""}, "resolution"),
         ("resolved", "close", {"satisfaction": 9}, "satisfaction"),
-        ("resolved", "record_intention", {"cooperation_form": "gift",
-                                          "intention_date": date.today()}, "cooperation_form"),
-        ("resolved", "record_intention", {"cooperation_form": "joint_rd",
-                                          "intention_date": date(2999, 1, 1)}, "intention_date"),
-        ("outcome_intention", "sign_agreement", {"agreement_number": "A1",
-                                                 "agreement_date": date.today(),
-                                                 "amount": Decimal("-1")}, "amount"),
-        ("outcome_intention", "sign_agreement", {"agreement_number": "A1",
-                                                 "agreement_date": date(2000, 1, 1),
-                                                 "amount": Decimal("1")}, "agreement_date"),
-        ("outcome_agreement", "land", {"landed_date": date.today(), "landing_description": "x",
-                                       "economic_benefit": Decimal("-5")}, "economic_benefit"),
+        (
+            "resolved",
+            "record_intention",
+            {"cooperation_form": "gift", "intention_date": local_today()},
+            "cooperation_form",
+        ),
+        (
+            "resolved",
+            "record_intention",
+            {"cooperation_form": "joint_rd", "intention_date": date(2999, 1, 1)},
+            "intention_date",
+        ),
+        (
+            "outcome_intention",
+            "sign_agreement",
+            {"agreement_number": "A1", "agreement_date": local_today(), "amount": Decimal("-1")},
+            "amount",
+        ),
+        (
+            "outcome_intention",
+            "sign_agreement",
+            {"agreement_number": "A1", "agreement_date": date(2000, 1, 1), "amount": Decimal("1")},
+            "agreement_date",
+        ),
+        (
+            "outcome_agreement",
+            "land",
+            {
+                "landed_date": local_today(),
+                "landing_description": "x",
+                "economic_benefit": Decimal("-5"),
+            },
+            "economic_benefit",
+        ),
     ],
 )
 def test_bad_data_is_refused_and_nothing_changes(state, action, data, field, make, world):  # type: ignore[no-untyped-def]
     ticket_id = make.ticket(world, state).id
-    actors = {"route": "admin", "assign_expert": "liaison_u1", "transfer": "admin",
-              "return": "liaison_u1", "resolve": "expert_u1", "close": "commissioner_a",
-              "record_intention": "commissioner_a", "sign_agreement": "commissioner_a",
-              "land": "admin"}
-    resolved = {k: (getattr(world, v).id if isinstance(v, str) and hasattr(world, v) else v)
-                for k, v in data.items()}
+    actors = {
+        "route": "admin",
+        "assign_expert": "liaison_u1",
+        "transfer": "admin",
+        "return": "liaison_u1",
+        "resolve": "expert_u1",
+        "close": "commissioner_a",
+        "record_intention": "commissioner_a",
+        "sign_agreement": "commissioner_a",
+        "land": "admin",
+    }
+    resolved = {
+        k: (getattr(world, v).id if isinstance(v, str) and hasattr(world, v) else v)
+        for k, v in data.items()
+    }
     with make.app.app_context():
         ticket = db.session.get(Ticket, ticket_id)
         actor = db.session.get(User, getattr(world, actors[action]).id)
@@ -191,19 +251,20 @@ def test_expert_capacity_is_enforced(make, world) -> None:  # type: ignore[no-un
     second = make.ticket(world, "university_assigned").id
     with make.app.app_context():
         liaison = db.session.get(User, world.liaison_u1.id)
-        workflow.perform(db.session.get(Ticket, first), "assign_expert", liaison,
-                         expert_id=busy.id)
+        workflow.perform(db.session.get(Ticket, first), "assign_expert", liaison, expert_id=busy.id)
         with pytest.raises(RuleViolation, match="capacity|上限|容量"):
-            workflow.perform(db.session.get(Ticket, second), "assign_expert", liaison,
-                             expert_id=busy.id)
+            workflow.perform(
+                db.session.get(Ticket, second), "assign_expert", liaison, expert_id=busy.id
+            )
 
 
 def test_stale_version_is_refused(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
     ticket = db.session.get(Ticket, make.ticket(world, "submitted").id)
     admin = db.session.get(User, world.admin.id)
     with pytest.raises(DomainError) as stale:
-        workflow.perform(ticket, "route", admin, expected_version=ticket.version - 1,
-                         university_id=world.u1.id)
+        workflow.perform(
+            ticket, "route", admin, expected_version=ticket.version - 1, university_id=world.u1.id
+        )
     assert stale.value.status == 409
     assert ticket.state == "submitted"
 
@@ -227,8 +288,10 @@ def test_history_cannot_be_edited_in_the_database(make, world, ctx) -> None:  # 
     from sqlalchemy.exc import DBAPIError
 
     ticket_id = make.ticket(world, "submitted").id
-    for statement in ("UPDATE ticket_event SET action = 'x' WHERE ticket_id = :id",
-                      "DELETE FROM ticket_event WHERE ticket_id = :id"):
+    for statement in (
+        "UPDATE ticket_event SET action = 'x' WHERE ticket_id = :id",
+        "DELETE FROM ticket_event WHERE ticket_id = :id",
+    ):
         savepoint = db.session.begin_nested()
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(text(statement), {"id": ticket_id})
@@ -243,7 +306,9 @@ def test_only_workflow_assigns_state() -> None:
 
     root = pathlib.Path(workflow.__file__).parent
     offenders = [
-        str(path) for path in root.rglob("*.py")
-        if path.name != "workflow.py" and re.search(r"\bticket\.state\s*=(?!=)|setattr\(\w+, .state.", path.read_text())
+        str(path)
+        for path in root.rglob("*.py")
+        if path.name != "workflow.py"
+        and re.search(r"\bticket\.state\s*=(?!=)|setattr\(\w+, .state.", path.read_text())
     ]
     assert offenders == []

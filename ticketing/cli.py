@@ -16,8 +16,9 @@ from ticketing import asset_dir, db
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(asset_dir("migrations")))
-    config.set_main_option("sqlalchemy.url", (url or current_app.config["DATABASE_URL"]).replace(
-        "%", "%%"))
+    config.set_main_option(
+        "sqlalchemy.url", (url or current_app.config["DATABASE_URL"]).replace("%", "%%")
+    )
     return config
 
 
@@ -69,8 +70,12 @@ def create_admin(login: str, name: str | None) -> None:
         raise click.ClickException(str(violation.message)) from None
     if db.session.scalar(select(User.id).where(User.login == login)) is not None:
         raise click.ClickException(f"A user with login {login!r} exists already.")
-    user = User(login=login, name=name or login, password_hash=hash_password(password),
-                created_at=db.utcnow())
+    user = User(
+        login=login,
+        name=name or login,
+        password_hash=hash_password(password),
+        created_at=db.utcnow(),
+    )
     user.grants = [RoleGrant(role="admin")]
     db.session.add(user)
     db.session.commit()

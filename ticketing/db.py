@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
@@ -26,6 +27,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _frozen_now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
     "frozen_now", default=None
 )
+
+
+ZONE_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def local_today() -> date:
+    """Today's date where the zone is (Asia/Shanghai), whatever the server's clock zone."""
+    return utcnow().astimezone(ZONE_TIME).date()
 
 
 def utcnow() -> datetime:

@@ -7,7 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_date, get_locale, format_datetime, format_decimal, format_timedelta
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    get_locale,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -44,9 +51,7 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", str(asset_dir("translations"))
-    )
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(asset_dir("translations")))
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters.update(
         when=when, day=day, money=money, label=label, state_label=state_label
@@ -55,7 +60,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or "zh"),
         change_value=change_value,
-        LANGUAGE_NAMES=LANGUAGE_NAMES, STATE_NEXT=STATE_NEXT, ACTION_LABELS=ACTION_LABELS
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        STATE_NEXT=STATE_NEXT,
+        ACTION_LABELS=ACTION_LABELS,
     )
 
 

@@ -21,18 +21,28 @@ from ticketing.accounts.models import ROLE_LABELS, Role
 
 
 class LoginForm(FlaskForm):
-    login = StringField(_l("Login"), [DataRequired(), Length(max=60)],
-                        render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField(_l("Password"), [DataRequired(), Length(max=128)],
-                             render_kw={"autocomplete": "current-password"})
+    login = StringField(
+        _l("Login"),
+        [DataRequired(), Length(max=60)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        [DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), [DataRequired()],
-                            render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"), [DataRequired(), Length(min=8, max=128)],
-                        render_kw={"autocomplete": "new-password"})
+    current = PasswordField(
+        _l("Current password"), [DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    new = PasswordField(
+        _l("New password"),
+        [DataRequired(), Length(min=8, max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -58,6 +68,7 @@ class UserForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
-        _l("Password (leave empty to keep it)"), [Optional(), Length(min=8, max=128)],
+        _l("Password (leave empty to keep it)"),
+        [Optional(), Length(min=8, max=128)],
         render_kw={"autocomplete": "new-password"},
     )

@@ -70,9 +70,7 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    grants: Mapped[list[RoleGrant]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan"
-    )
+    grants: Mapped[list[RoleGrant]] = relationship(lazy="selectin", cascade="all, delete-orphan")
     enterprises: Mapped[list[Enterprise]] = relationship(
         secondary=commissioner_enterprise, lazy="selectin", order_by=Enterprise.name
     )

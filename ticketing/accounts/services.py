@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -20,10 +21,30 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 COMMON_PASSWORDS = frozenset(
     {
-        "12345678", "123456789", "1234567890", "password", "password1", "password123",
-        "11111111", "88888888", "66666666", "00000000", "qwertyui", "qwerty123",
-        "abc12345", "abcd1234", "1qaz2wsx", "iloveyou", "admin123", "admin1234",
-        "woaini1314", "a1234567", "aa123456", "123123123", "12341234", "87654321",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "password",
+        "password1",
+        "password123",
+        "11111111",
+        "88888888",
+        "66666666",
+        "00000000",
+        "qwertyui",
+        "qwerty123",
+        "abc12345",
+        "abcd1234",
+        "1qaz2wsx",
+        "iloveyou",
+        "admin123",
+        "admin1234",
+        "woaini1314",
+        "a1234567",
+        "aa123456",
+        "123123123",
+        "12341234",
+        "87654321",
     }
 )
 _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -57,10 +78,8 @@ def authenticate(login: str, password: str) -> User | None:
     hasher = _hasher()
     if user is None or not user.active:
         _DUMMY_HASH = _DUMMY_HASH or hasher.hash("not-a-real-password")
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         return None
     try:
         hasher.verify(user.password_hash, password)
@@ -103,8 +122,19 @@ def set_locale(user: User, locale: str) -> None:
 
 
 USER_FIELDS = (
-    "login", "name", "email", "phone", "active", "roles", "university_id", "enterprise_ids",
-    "password", "title", "expertise", "capacity", "locale",
+    "login",
+    "name",
+    "email",
+    "phone",
+    "active",
+    "roles",
+    "university_id",
+    "enterprise_ids",
+    "password",
+    "title",
+    "expertise",
+    "capacity",
+    "locale",
 )
 
 
@@ -166,9 +196,7 @@ def _university_for(roles: set[str], value: Any) -> int | None:
     needs = bool({Role.LIAISON, Role.EXPERT} & roles)
     if value in (None, "", 0, "0"):
         if needs:
-            raise RuleViolation(
-                "university_id", _l("Liaisons and experts belong to a university.")
-            )
+            raise RuleViolation("university_id", _l("Liaisons and experts belong to a university."))
         return None
     university = db.session.get(University, int(value))
     if university is None:

@@ -147,5 +147,7 @@ def edit_user(user_id: int | None) -> str | Response:
             flash(_("Saved %(name)s.", name=saved.name), "success")
             return redirect(url_for("accounts.users"))
     title = user.name if user else _("New user")
-    page = render_template("admin/form.html", form=form, title=title, back=url_for("accounts.users"))
+    page = render_template(
+        "admin/form.html", form=form, title=title, back=url_for("accounts.users")
+    )
     return page, 422 if form.errors else 200

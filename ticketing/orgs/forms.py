@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, Length, Optional
 class EnterpriseForm(FlaskForm):
     name = StringField(_l("Name"), [DataRequired(), Length(max=200)])
     credit_code = StringField(
-        _l("Unified social credit code"), [DataRequired(), Length(min=18, max=18)],
+        _l("Unified social credit code"),
+        [DataRequired(), Length(min=18, max=18)],
         description=_l("18 characters; the last one is a check character."),
         render_kw={"autocapitalize": "characters", "spellcheck": "false"},
     )
@@ -19,8 +20,9 @@ class EnterpriseForm(FlaskForm):
     county_id = SelectField(_l("County"), coerce=int)
     industry = StringField(_l("Industry"), [Optional(), Length(max=120)])
     contact_name = StringField(_l("Contact person"), [Optional(), Length(max=60)])
-    contact_phone = StringField(_l("Contact phone"), [Optional(), Length(max=40)],
-                                render_kw={"inputmode": "tel"})
+    contact_phone = StringField(
+        _l("Contact phone"), [Optional(), Length(max=40)], render_kw={"inputmode": "tel"}
+    )
     address = TextAreaField(_l("Address"), [Optional(), Length(max=500)])
     active = BooleanField(_l("Active"), default=True)
 

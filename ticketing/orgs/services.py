@@ -14,8 +14,15 @@ from ticketing.orgs import credit_code
 from ticketing.orgs.models import County, Enterprise, Park, University
 
 ENTERPRISE_FIELDS = (
-    "name", "credit_code", "park_id", "county_id", "industry", "contact_name",
-    "contact_phone", "address", "active",
+    "name",
+    "credit_code",
+    "park_id",
+    "county_id",
+    "industry",
+    "contact_name",
+    "contact_phone",
+    "address",
+    "active",
 )
 UNIVERSITY_FIELDS = ("name", "short_name", "active")
 
@@ -50,16 +57,28 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
         raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
     own_id = enterprise.id if enterprise else None
     name = _name(data.get("name"))
-    _unique(Enterprise, Enterprise.name, name, own_id, "name",
-            _l("An enterprise with this name exists already."))
+    _unique(
+        Enterprise,
+        Enterprise.name,
+        name,
+        own_id,
+        "name",
+        _l("An enterprise with this name exists already."),
+    )
     code = credit_code.normalize(data.get("credit_code", ""))
     if not credit_code.is_valid(code):
         raise RuleViolation(
             "credit_code",
             _l("This is not a valid unified social credit code (18 characters, last one a check)."),
         )
-    _unique(Enterprise, Enterprise.credit_code, code, own_id, "credit_code",
-            _l("Another enterprise has this credit code."))
+    _unique(
+        Enterprise,
+        Enterprise.credit_code,
+        code,
+        own_id,
+        "credit_code",
+        _l("Another enterprise has this credit code."),
+    )
     park_id = _optional_ref(Park, data.get("park_id"), "park_id")
     county_id = _optional_ref(County, data.get("county_id"), "county_id")
     if enterprise is None:
@@ -93,8 +112,14 @@ def save_university(university: University | None, actor: User, **data: Any) -> 
     if unknown:
         raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
     name = _name(data.get("name"))
-    _unique(University, University.name, name, university.id if university else None, "name",
-            _l("A university with this name exists already."))
+    _unique(
+        University,
+        University.name,
+        name,
+        university.id if university else None,
+        "name",
+        _l("A university with this name exists already."),
+    )
     if university is None:
         university = University(name=name, created_at=db.utcnow())
         db.session.add(university)

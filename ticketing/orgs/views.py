@@ -29,8 +29,10 @@ def _admins_only() -> None:
 @bp.get("/enterprises")
 def enterprises() -> str:
     commissioners = (
-        select(func.count()).where(commissioner_enterprise.c.enterprise_id == Enterprise.id)
-        .correlate(Enterprise).scalar_subquery()
+        select(func.count())
+        .where(commissioner_enterprise.c.enterprise_id == Enterprise.id)
+        .correlate(Enterprise)
+        .scalar_subquery()
     )
     rows = db.session.execute(
         select(Enterprise, commissioners)
@@ -68,16 +70,21 @@ def edit_enterprise(enterprise_id: int | None) -> str | Response | tuple[str, in
             flash(_("Saved %(name)s.", name=saved.name), "success")
             return redirect(url_for("orgs.enterprises"))
     status = 422 if form.errors else 200
-    return render_template("admin/form.html", form=form, title=(
-        enterprise.name if enterprise else _("New enterprise")),
-        back=url_for("orgs.enterprises")), status
+    return render_template(
+        "admin/form.html",
+        form=form,
+        title=(enterprise.name if enterprise else _("New enterprise")),
+        back=url_for("orgs.enterprises"),
+    ), status
 
 
 @bp.get("/universities")
 def universities() -> str:
     people = (
-        select(func.count(User.id)).where(User.university_id == University.id)
-        .correlate(University).scalar_subquery()
+        select(func.count(User.id))
+        .where(User.university_id == University.id)
+        .correlate(University)
+        .scalar_subquery()
     )
     rows = db.session.execute(select(University, people).order_by(University.name)).all()
     return render_template("admin/universities.html", rows=rows)
@@ -102,6 +109,9 @@ def edit_university(university_id: int | None) -> str | Response | tuple[str, in
             flash(_("Saved %(name)s.", name=saved.name), "success")
             return redirect(url_for("orgs.universities"))
     status = 422 if form.errors else 200
-    return render_template("admin/form.html", form=form, title=(
-        university.name if university else _("New university")),
-        back=url_for("orgs.universities")), status
+    return render_template(
+        "admin/form.html",
+        form=form,
+        title=(university.name if university else _("New university")),
+        back=url_for("orgs.universities"),
+    ), status

@@ -34,8 +34,9 @@ def dashboard(user: User) -> Dashboard:
     visible = visible_tickets(user)
     result = Dashboard()
     result.by_state = dict(
-        db.session.execute(select(Ticket.state, func.count()).where(visible).group_by(Ticket.state))
-        .all()
+        db.session.execute(
+            select(Ticket.state, func.count()).where(visible).group_by(Ticket.state)
+        ).all()
     )
     result.by_category = dict(
         db.session.execute(
@@ -44,13 +45,19 @@ def dashboard(user: User) -> Dashboard:
             .group_by(Ticket.category)
         ).all()
     )
-    solved = Ticket.state.in_([State.RESOLVED, State.OUTCOME_INTENTION, State.OUTCOME_AGREEMENT,
-                               State.OUTCOME_LANDED, State.CLOSED])
+    solved = Ticket.state.in_(
+        [
+            State.RESOLVED,
+            State.OUTCOME_INTENTION,
+            State.OUTCOME_AGREEMENT,
+            State.OUTCOME_LANDED,
+            State.CLOSED,
+        ]
+    )
     result.by_university = [
         (name, total, done)
         for name, total, done in db.session.execute(
-            select(University.name, func.count(Ticket.id),
-                   func.count(Ticket.id).filter(solved))
+            select(University.name, func.count(Ticket.id), func.count(Ticket.id).filter(solved))
             .join(Ticket, Ticket.university_id == University.id)
             .where(visible)
             .group_by(University.name)
@@ -70,11 +77,17 @@ def dashboard(user: User) -> Dashboard:
             func.coalesce(func.sum(Outcome.amount), 0),
             func.count(Outcome.landed_date),
             func.coalesce(func.sum(Outcome.economic_benefit), 0),
-        ).join(Ticket, Ticket.id == Outcome.ticket_id).where(visible)
+        )
+        .join(Ticket, Ticket.id == Outcome.ticket_id)
+        .where(visible)
     ).one()
     result.totals = {
-        "enterprises": row[0], "experts": row[1], "intentions": outcome[0],
-        "agreements": outcome[1], "amount": Decimal(outcome[2]), "landed": outcome[3],
+        "enterprises": row[0],
+        "experts": row[1],
+        "intentions": outcome[0],
+        "agreements": outcome[1],
+        "amount": Decimal(outcome[2]),
+        "landed": outcome[3],
         "benefit": Decimal(outcome[4]),
     }
     return result

@@ -19,5 +19,6 @@ def overview() -> str:
     if Role.ADMIN not in current_user.roles:
         abort(404)
     figures = dashboard(current_user)
-    return render_template("reports/dashboard.html", figures=figures, states=STATE_LABELS,
-                           categories=CATEGORY_LABELS)
+    return render_template(
+        "reports/dashboard.html", figures=figures, states=STATE_LABELS, categories=CATEGORY_LABELS
+    )

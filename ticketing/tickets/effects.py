@@ -41,13 +41,22 @@ def apply(t: Transition, ticket: Ticket, actor: User, given: dict[str, Any]) -> 
 
 
 def record(
-    ticket: Ticket, actor: User, action: str, from_state: str | None, to_state: str | None,
+    ticket: Ticket,
+    actor: User,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
     details: dict[str, Any],
 ) -> TicketEvent:
     """Append one history event for `ticket`; flush."""
     event = TicketEvent(
-        ticket_id=ticket.id, at=db.utcnow(), actor_id=actor.id, action=action,
-        from_state=from_state, to_state=to_state, data=details,
+        ticket_id=ticket.id,
+        at=db.utcnow(),
+        actor_id=actor.id,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        data=details,
     )
     db.session.add(event)
     try:
@@ -104,7 +113,9 @@ def _expert(ticket: Ticket, given: dict[str, Any]) -> User:
             "expert_id",
             _l(
                 "%(name)s already has %(load)d open tickets (capacity %(capacity)d).",
-                name=expert.name, load=load, capacity=capacity,
+                name=expert.name,
+                load=load,
+                capacity=capacity,
             ),
         )
     return expert
@@ -205,7 +216,7 @@ def _close(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any
 def _date(name: str, value: Any, not_before: date | None = None) -> date:
     if not isinstance(value, date):
         raise RuleViolation(name, _l("Enter a date like 2026-03-17."))
-    if value > db.utcnow().date():
+    if value > db.local_today():
         raise RuleViolation(name, _l("The date cannot be in the future."))
     if not_before is not None and value < not_before:
         raise RuleViolation(
@@ -228,10 +239,7 @@ def _money(name: str, value: Any) -> Decimal:
 
 def current_outcome(ticket: Ticket) -> Outcome | None:
     query = (
-        select(Outcome)
-        .where(Outcome.ticket_id == ticket.id)
-        .order_by(Outcome.id.desc())
-        .limit(1)
+        select(Outcome).where(Outcome.ticket_id == ticket.id).order_by(Outcome.id.desc()).limit(1)
     )
     return db.session.scalar(query)
 

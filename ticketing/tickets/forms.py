@@ -6,7 +6,6 @@ Forms check shape (required, length, type); business rules are the services' job
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from ticketing.db import local_today
 from ticketing.outcomes.models import COOPERATION_FORM_LABELS
 from ticketing.tickets.models import CATEGORY_LABELS, PRIORITY_LABELS
 from ticketing.workflow import BY_ACTION
@@ -34,18 +34,24 @@ def _choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
 
 
 class TicketForm(FlaskForm):
-    title = StringField(_l("Title"), [DataRequired(), Length(max=200)],
-                        description=_l("One line that names the problem."))
+    title = StringField(
+        _l("Title"),
+        [DataRequired(), Length(max=200)],
+        description=_l("One line that names the problem."),
+    )
     enterprise_id = SelectField(_l("Enterprise"), coerce=int, validators=[DataRequired()])
     category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS))
     priority = SelectField(_l("Priority"), choices=_choices(PRIORITY_LABELS), default="normal")
     description = TextAreaField(
-        _l("Description"), [DataRequired(), Length(max=10_000)],
+        _l("Description"),
+        [DataRequired(), Length(max=10_000)],
         description=_l("What is the problem, what has been tried, what would help."),
     )
     confidential = BooleanField(
         _l("Confidential"),
-        description=_l("Kept out of fairs, open challenges and lists beyond the people working on it."),
+        description=_l(
+            "Kept out of fairs, open challenges and lists beyond the people working on it."
+        ),
     )
     version = HiddenField()
 
@@ -73,13 +79,15 @@ def _reason() -> Field:
 
 def _money(label: Any) -> Field:
     return DecimalField(
-        label, [InputRequired(), NumberRange(min=0, max=9_999_999_999)], places=2,
+        label,
+        [InputRequired(), NumberRange(min=0, max=9_999_999_999)],
+        places=2,
         render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
     )
 
 
 def _date(label: Any) -> Field:
-    return DateField(label, [DataRequired()], default=date.today)
+    return DateField(label, [DataRequired()], default=local_today)
 
 
 SATISFACTION = [("", _l("No score"))] + [(str(n), str(n)) for n in range(5, 0, -1)]
@@ -87,11 +95,15 @@ SATISFACTION = [("", _l("No score"))] + [(str(n), str(n)) for n in range(5, 0, -
 # One field per kind of data the transition table asks for.
 ACTION_FIELDS: dict[str, Callable[[], Field]] = {
     "reason": _reason,
-    "university_id": lambda: SelectField(_l("University"), coerce=optional_int,
-                                         validators=[DataRequired()]),
-    "expert_id": lambda: SelectField(_l("Expert"), coerce=optional_int, validators=[DataRequired()]),
+    "university_id": lambda: SelectField(
+        _l("University"), coerce=optional_int, validators=[DataRequired()]
+    ),
+    "expert_id": lambda: SelectField(
+        _l("Expert"), coerce=optional_int, validators=[DataRequired()]
+    ),
     "resolution": lambda: TextAreaField(
-        _l("Resolution"), [DataRequired(), Length(max=10_000)],
+        _l("Resolution"),
+        [DataRequired(), Length(max=10_000)],
         description=_l("What was found, what was done, and what the enterprise should do next."),
     ),
     "satisfaction": lambda: SelectField(_l("Satisfaction (optional)"), choices=SATISFACTION),
@@ -99,8 +111,9 @@ ACTION_FIELDS: dict[str, Callable[[], Field]] = {
         _l("Form of cooperation"), choices=_choices(COOPERATION_FORM_LABELS)
     ),
     "intention_date": lambda: _date(_l("Date of the intention")),
-    "agreement_number": lambda: StringField(_l("Agreement number"),
-                                            [DataRequired(), Length(max=60)]),
+    "agreement_number": lambda: StringField(
+        _l("Agreement number"), [DataRequired(), Length(max=60)]
+    ),
     "agreement_date": lambda: _date(_l("Date signed")),
     "amount": lambda: _money(_l("Amount (10,000 yuan)")),
     "landed_date": lambda: _date(_l("Date landed")),
@@ -137,7 +150,7 @@ def action_form_class(action: str) -> type[ActionForm]:
     if action not in _FORM_CLASSES:
         t = BY_ACTION[action]
         fields = {name: ACTION_FIELDS[name]() for name in (*t.requires, *t.optional)}
-        _FORM_CLASSES[action] = type(f"{action.title().replace('_', '')}Form", (ActionForm,), fields)
+        _FORM_CLASSES[action] = type(
+            f"{action.title().replace('_', '')}Form", (ActionForm,), fields
+        )
     return _FORM_CLASSES[action]
-
-

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ticketing import db
 from ticketing.accounts.models import Role, RoleGrant, User
@@ -37,11 +37,19 @@ class Queue:
 QUEUES = (
     Queue("to_route", _l("To route"), Role.ADMIN, _l("No tickets are waiting to be routed.")),
     Queue("all", _l("All tickets"), Role.ADMIN, _l("No tickets match.")),
-    Queue("university", _l("Routed to my university"), Role.LIAISON,
-          _l("No tickets are with your university now.")),
+    Queue(
+        "university",
+        _l("Routed to my university"),
+        Role.LIAISON,
+        _l("No tickets are with your university now."),
+    ),
     Queue("assigned", _l("Assigned to me"), Role.EXPERT, _l("No tickets are assigned to you.")),
-    Queue("mine", _l("My enterprises' tickets"), Role.COMMISSIONER,
-          _l("No tickets yet. File the first one with “New ticket”.")),
+    Queue(
+        "mine",
+        _l("My enterprises' tickets"),
+        Role.COMMISSIONER,
+        _l("No tickets yet. File the first one with “New ticket”."),
+    ),
 )
 QUEUE_BY_KEY = {queue.key: queue for queue in QUEUES}
 
@@ -85,8 +93,12 @@ class Filters:
 
     def as_args(self) -> dict[str, Any]:
         pairs = {
-            "state": self.state, "category": self.category, "priority": self.priority,
-            "enterprise": self.enterprise_id, "university": self.university_id, "q": self.q,
+            "state": self.state,
+            "category": self.category,
+            "priority": self.priority,
+            "enterprise": self.enterprise_id,
+            "university": self.university_id,
+            "q": self.q,
         }
         return {key: value for key, value in pairs.items() if value}
 
@@ -124,7 +136,9 @@ def _filtered(user: User, queue: Queue, filters: Filters) -> Select[Any]:
     if filters.university_id:
         query = query.where(Ticket.university_id == filters.university_id)
     if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
         query = query.where(
             or_(Ticket.title.ilike(pattern, escape="\\"), Ticket.number.ilike(pattern, escape="\\"))
         )

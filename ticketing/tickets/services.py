@@ -14,7 +14,6 @@ from typing import IO, Any
 
 import filetype
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ticketing import db, permissions
@@ -64,16 +63,16 @@ def _clean(data: dict[str, Any], actor: User) -> dict[str, Any]:
         if not title:
             raise RuleViolation("title", _l("Give the problem a short title."))
         if len(title) > TITLE_MAX:
-            raise RuleViolation("title", _l("Use at most %(n)d characters for the title.", n=TITLE_MAX))
+            raise RuleViolation(
+                "title", _l("Use at most %(n)d characters for the title.", n=TITLE_MAX)
+            )
         clean["title"] = title
     if "description" in data:
         text = str(data["description"] or "").strip()
         if not text:
             raise RuleViolation("description", _l("Describe the problem."))
         if len(text) > TEXT_MAX:
-            raise RuleViolation(
-                "description", _l("Use at most %(n)d characters.", n=TEXT_MAX)
-            )
+            raise RuleViolation("description", _l("Use at most %(n)d characters.", n=TEXT_MAX))
         clean["description"] = text
     if "category" in data:
         if data["category"] not in set(Category):
@@ -113,8 +112,12 @@ def create_draft(actor: User, *, zone_code: str, **data: Any) -> Ticket:
     clean = _clean(data, actor)
     now = db.utcnow()
     ticket = Ticket(
-        number=next_number(zone_code, now.year), state=State.DRAFT, filer_id=actor.id,
-        created_at=now, updated_at=now, **clean,
+        number=next_number(zone_code, now.year),
+        state=State.DRAFT,
+        filer_id=actor.id,
+        created_at=now,
+        updated_at=now,
+        **clean,
     )
     db.session.add(ticket)
     db.session.flush()
@@ -165,7 +168,10 @@ def add_comment(ticket: Ticket, actor: User, *, body: str, internal: bool = Fals
     if len(body) > TEXT_MAX:
         raise RuleViolation("body", _l("Use at most %(n)d characters.", n=TEXT_MAX))
     comment = Comment(
-        ticket_id=ticket.id, author_id=actor.id, body=body, internal=internal,
+        ticket_id=ticket.id,
+        author_id=actor.id,
+        body=body,
+        internal=internal,
         created_at=db.utcnow(),
     )
     db.session.add(comment)
@@ -247,13 +253,23 @@ def add_attachment(
     path.mkdir(parents=True, exist_ok=True)
     (path / stored).write_bytes(data)
     attachment = Attachment(
-        ticket_id=ticket.id, uploader_id=actor.id, original_name=original, stored_name=stored,
-        content_type=content_type, size=len(data), internal=internal, created_at=db.utcnow(),
+        ticket_id=ticket.id,
+        uploader_id=actor.id,
+        original_name=original,
+        stored_name=stored,
+        content_type=content_type,
+        size=len(data),
+        internal=internal,
+        created_at=db.utcnow(),
     )
     db.session.add(attachment)
     db.session.flush()
     record(
-        ticket, actor, "attach", None, None,
+        ticket,
+        actor,
+        "attach",
+        None,
+        None,
         {"attachment_id": attachment.id, "name": original, "internal": internal},
     )
     return attachment
@@ -261,5 +277,3 @@ def add_attachment(
 
 def attachment_path(folder: str, attachment: Attachment) -> Path:
     return Path(folder) / attachment.stored_name
-
-

@@ -47,22 +47,28 @@ def queue(key: str) -> str:
     filters = queries.Filters.from_args(request.args)
     page = queries.list_queue(current_user, chosen, filters, current_app.config["PAGE_SIZE"])
     return render_template(
-        "tickets/queue.html", queue=chosen, page=page, filters=filters,
-        states=STATE_LABELS, categories=CATEGORY_LABELS, priorities=PRIORITY_LABELS,
+        "tickets/queue.html",
+        queue=chosen,
+        page=page,
+        filters=filters,
+        states=STATE_LABELS,
+        categories=CATEGORY_LABELS,
+        priorities=PRIORITY_LABELS,
         enterprises=queries.enterprise_choices(current_user),
         universities=queries.university_choices(),
     )
 
 
 def _ticket_form(ticket: Ticket | None = None) -> TicketForm:
-    form = TicketForm(obj=ticket) if ticket is not None and request.method == "GET" else TicketForm()
+    form = (
+        TicketForm(obj=ticket) if ticket is not None and request.method == "GET" else TicketForm()
+    )
     choices = queries.enterprise_choices(current_user)
     if ticket is not None and ticket.enterprise not in choices:
         choices = [ticket.enterprise, *choices]
     form.enterprise_id.choices = [(e.id, e.name) for e in choices]
-    if ticket is None or not permissions.can(current_user, "set_confidential", ticket):
-        if ticket is not None:
-            del form.confidential
+    if ticket is not None and not permissions.can(current_user, "set_confidential", ticket):
+        del form.confidential
     if ticket is not None and request.method == "GET":
         form.version.data = ticket.version
     return form
@@ -106,8 +112,9 @@ def edit(number: str) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         version = int(form.version.data) if str(form.version.data).isdigit() else None
         try:
-            services.edit_ticket(ticket, current_user, expected_version=version,
-                                 **_ticket_data(form))
+            services.edit_ticket(
+                ticket, current_user, expected_version=version, **_ticket_data(form)
+            )
         except RuleViolation as violation:
             db.session.rollback()
             apply_violation(form, violation)
@@ -148,8 +155,12 @@ def _action_forms(ticket: Ticket, posted: dict[str, Any] | None = None) -> dict[
 
 
 def _render_ticket(
-    ticket: Ticket, *, status: int = 200, posted: dict[str, Any] | None = None,
-    error: str | None = None, comment_form: CommentForm | None = None,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    posted: dict[str, Any] | None = None,
+    error: str | None = None,
+    comment_form: CommentForm | None = None,
     file_form: AttachmentForm | None = None,
 ) -> tuple[str, int]:
     page = render_template(
@@ -193,7 +204,10 @@ def act(number: str, action: str) -> Response | tuple[str, int]:
         return _render_ticket(ticket, status=422, posted={action: form})
     try:
         workflow.perform(
-            ticket, action, current_user, expected_version=form.expected_version(),
+            ticket,
+            action,
+            current_user,
+            expected_version=form.expected_version(),
             **form.data_for_service(),
         )
     except RuleViolation as violation:
@@ -222,8 +236,9 @@ def comment(number: str) -> Response | tuple[str, int]:
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            services.add_comment(ticket, current_user, body=form.body.data,
-                                 internal=bool(form.internal.data))
+            services.add_comment(
+                ticket, current_user, body=form.body.data, internal=bool(form.internal.data)
+            )
         except RuleViolation as violation:
             db.session.rollback()
             apply_violation(form, violation)
@@ -246,7 +261,10 @@ def attach(number: str) -> Response | tuple[str, int]:
         upload = form.file.data
         try:
             services.add_attachment(
-                ticket, current_user, stream=upload.stream, filename=upload.filename or "",
+                ticket,
+                current_user,
+                stream=upload.stream,
+                filename=upload.filename or "",
                 folder=current_app.config["UPLOAD_FOLDER"],
                 max_bytes=current_app.config["MAX_ATTACHMENT_MB"] * 1024 * 1024,
                 internal=bool(form.internal.data),
@@ -272,8 +290,11 @@ def download(attachment_id: int) -> Response:
     if not path.is_file():
         abort(404)
     response = send_file(
-        path, mimetype=attachment.content_type, as_attachment=True,
-        download_name=attachment.original_name, max_age=0,
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
