@@ -9,14 +9,16 @@ from ticketing.accounts.models import User
 from ticketing.tickets import services
 from ticketing.tickets.models import Ticket
 
-PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>',
-            "<svg/onload=alert(1)>"]
+PAYLOADS = [
+    '<script>alert("x")</script>',
+    '"><img src=x onerror=alert(1)>',
+    "<svg/onload=alert(1)>",
+]
 
 
 def test_user_text_is_escaped_everywhere(make, world, login) -> None:  # type: ignore[no-untyped-def]
     payload = " ".join(PAYLOADS)
-    number = make.ticket(world, "submitted", title=f"标题{PAYLOADS[0]}",
-                         description=payload).number
+    number = make.ticket(world, "submitted", title=f"标题{PAYLOADS[0]}", description=payload).number
     with make.app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
         filer = db.session.get(User, world.commissioner_a.id)
@@ -24,8 +26,10 @@ def test_user_text_is_escaped_everywhere(make, world, login) -> None:  # type: i
         services.edit_ticket(ticket, filer, title=f"新{PAYLOADS[1]}")
         db.session.commit()
     client = login(world.admin)
-    pages = [client.get(f"/tickets/{number}").get_data(as_text=True),
-             client.get("/queue/to_route").get_data(as_text=True)]
+    pages = [
+        client.get(f"/tickets/{number}").get_data(as_text=True),
+        client.get("/queue/to_route").get_data(as_text=True),
+    ]
     for page in pages:
         for raw in PAYLOADS:
             assert raw not in page

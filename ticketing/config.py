@@ -25,6 +25,23 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _time_targets() -> dict[str, int]:
+    """Days allowed for each step (DOMAIN.md “Time targets”), overridable one by one."""
+    defaults = {
+        "route": 3,
+        "assign": 3,
+        "start": 2,
+        "resolve_urgent": 7,
+        "resolve_high": 14,
+        "resolve_normal": 30,
+        "resolve_low": 60,
+    }
+    targets = {key: _int(f"TARGET_{key.upper()}_DAYS", days) for key, days in defaults.items()}
+    if any(days <= 0 for days in targets.values()):
+        raise ConfigError("TARGET_*_DAYS must be positive whole numbers of days")
+    return targets
+
+
 def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Return the settings: defaults, then the environment, then explicit overrides."""
     env = os.environ.get("TICKETING_ENV", "development")
@@ -42,6 +59,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
         "PASSWORD_HASH_FAST": False,
+        "TIME_TARGETS": _time_targets(),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SESSION_COOKIE_HTTPONLY": True,

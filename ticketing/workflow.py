@@ -301,9 +301,11 @@ def perform(
     **data: Any,
 ) -> TicketEvent:
     """Check and apply one transition, write its history event; flush, never commit."""
+    from flask import current_app
+
     from ticketing import db
     from ticketing.db import utcnow
-    from ticketing.tickets import effects
+    from ticketing.tickets import deadlines, effects
 
     t = check(ticket, action, actor)
     if expected_version is not None and expected_version != ticket.version:
@@ -314,6 +316,9 @@ def perform(
         details = effects.apply(t, ticket, actor, given)
         ticket.state = t.target
         ticket.updated_at = utcnow()
+        ticket.due_at = deadlines.due_at(
+            t.target, ticket.priority, ticket.updated_at, current_app.config["TIME_TARGETS"]
+        )
     return effects.record(ticket, actor, action, from_state, t.target, details)
 
 

@@ -188,6 +188,7 @@ def upgrade() -> None:
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "category IN ('breakthrough', 'management', 'product_rd', 'talent', 'tech_upgrade', 'transformation')",
@@ -235,6 +236,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ticket_expert_id"), ["expert_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_filer_id"), ["filer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_state"), ["state"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ticket_due_at"), ["due_at"], unique=False)
         batch_op.create_index("ix_ticket_state_updated", ["state", "updated_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_ticket_university_id"), ["university_id"], unique=False
@@ -406,6 +408,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ticket_university_id"))
         batch_op.drop_index("ix_ticket_state_updated")
         batch_op.drop_index(batch_op.f("ix_ticket_state"))
+        batch_op.drop_index(batch_op.f("ix_ticket_due_at"))
         batch_op.drop_index(batch_op.f("ix_ticket_filer_id"))
         batch_op.drop_index(batch_op.f("ix_ticket_expert_id"))
         batch_op.drop_index(batch_op.f("ix_ticket_enterprise_id"))

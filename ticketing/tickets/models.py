@@ -111,6 +111,8 @@ class Ticket(Base):
     started_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # When the current step is due (DOMAIN.md time targets); None when no target runs.
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}

@@ -71,6 +71,7 @@ class Filters:
     enterprise_id: int | None = None
     university_id: int | None = None
     q: str | None = None
+    overdue: bool = False
     page: int = 1
     errors: list[str] = field(default_factory=list)
 
@@ -88,6 +89,7 @@ class Filters:
         filters.university_id = _positive_int(args.get("university"))
         q = (args.get("q") or "").strip()
         filters.q = q[:100] or None
+        filters.overdue = args.get("overdue") == "1"
         filters.page = _positive_int(args.get("page")) or 1
         return filters
 
@@ -99,6 +101,7 @@ class Filters:
             "enterprise": self.enterprise_id,
             "university": self.university_id,
             "q": self.q,
+            "overdue": "1" if self.overdue else None,
         }
         return {key: value for key, value in pairs.items() if value}
 
@@ -135,6 +138,8 @@ def _filtered(user: User, queue: Queue, filters: Filters) -> Select[Any]:
         query = query.where(Ticket.enterprise_id == filters.enterprise_id)
     if filters.university_id:
         query = query.where(Ticket.university_id == filters.university_id)
+    if filters.overdue:
+        query = query.where(Ticket.due_at < db.utcnow())
     if filters.q:
         pattern = (
             "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
