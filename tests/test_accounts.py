@@ -53,6 +53,26 @@ def test_session_changes_at_sign_in_and_ends_at_sign_out(world, browser) -> None
     assert browser.get("/queue/all").status_code == 302
 
 
+def test_sign_out_ends_a_remembered_session(world, browser) -> None:  # type: ignore[no-untyped-def]
+    response = browser.post(
+        "/login", {"login": world.admin.login, "password": "secret-pass-1", "remember": "y"}
+    )
+    assert response.status_code == 302
+    assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
+    browser.logout()
+    assert browser.get("/queue/all").status_code == 302
+
+
+def test_production_cookies_are_secure(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
+    config = {
+        **app_config(database_url, tmp_path),
+        "ENV": "production",
+        "SECRET_KEY": "a-long-random-production-secret",
+    }
+    settings = create_app(config).config
+    assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+
+
 def test_password_change_signs_out_other_devices(world, login, app) -> None:  # type: ignore[no-untyped-def]
     phone, desk = login(world.commissioner_a), login(world.commissioner_a)
     page = desk.get("/account").get_data(as_text=True)
@@ -110,6 +130,11 @@ def test_login_is_throttled(tmp_path, database_url, world, app) -> None:  # type
         for _ in range(5)
     ]
     assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+    # someone else at the same address is not locked out by those attempts
+    other = client.post(
+        "/login", data={"login": world.liaison_u1.login, "password": "secret-pass-1"}
+    )
+    assert other.status_code == 302
 
 
 def test_security_headers(browser) -> None:  # type: ignore[no-untyped-def]

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.helpers import state_of
 from ticketing import db, workflow
 from ticketing.accounts.models import User
 from ticketing.tickets import services
 from ticketing.tickets.models import Ticket
-from tests.helpers import state_of
 
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 in Changzhi
 

@@ -169,8 +169,10 @@ def test_unknown_language_is_refused(browser) -> None:  # type: ignore[no-untype
 
 def test_language_switch_needs_the_csrf_token(browser) -> None:  # type: ignore[no-untyped-def]
     response = browser.client.post("/language", data={"locale": "en"})
-    assert response.status_code == 400
-    assert "Sign in" not in _html(browser.get("/login"))
+    assert response.status_code == 303  # back, with the “form expired” message
+    assert "lang=" not in response.headers.get("Set-Cookie", "")
+    page = _html(browser.get("/login"))
+    assert "Sign in" not in page and "表单已过期" in page
 
 
 def _stored_locale(app, user: User) -> str | None:  # type: ignore[no-untyped-def]

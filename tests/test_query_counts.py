@@ -31,8 +31,10 @@ def test_queues_are_constant(make, world, login, count_queries) -> None:  # type
         (liaison, "/queue/university"),
     ]
     few = [_statements(client, url, count_queries) for client, url in urls]
-    for n in range(24):  # more than a page, spread over states and both experts
-        make.ticket(world, ("submitted", "in_progress", "resolved")[n % 3])
+    # more than a page, spread over states, enterprises, universities and experts
+    worlds = [world, make.world(), make.world(), make.world()]
+    for n in range(24):
+        make.ticket(worlds[n % 4], ("submitted", "in_progress", "resolved")[n % 3])
     many = [_statements(client, url, count_queries) for client, url in urls]
     assert few == many, f"statements per queue page: few rows {few}, many rows {many}"
 

@@ -64,8 +64,10 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env == "production",
+
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "LOGIN_IP_RATE_LIMIT": os.environ.get("LOGIN_IP_RATE_LIMIT", "60 per minute"),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 12)),
@@ -75,6 +77,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     }
     if overrides:
         settings.update(overrides)
+    for cookie in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        settings.setdefault(cookie, settings["ENV"] == "production")
     settings["MAX_CONTENT_LENGTH"] = (settings["MAX_ATTACHMENT_MB"] + 1) * 1024 * 1024
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     _check(settings)

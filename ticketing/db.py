@@ -6,6 +6,7 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,6 +101,22 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def remove_on_rollback(path: Path) -> None:
+    """Delete `path` if the current transaction rolls back (a stored upload, say)."""
+    session.info.setdefault("files_to_remove", []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_files(db_session: Session) -> None:
+    db_session.info.pop("files_to_remove", None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _remove_files(db_session: Session, _previous: Any) -> None:
+    for path in db_session.info.pop("files_to_remove", []):
+        path.unlink(missing_ok=True)
 
 
 class DatabaseState:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, flash, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -78,8 +79,15 @@ def register(app: Flask) -> None:
             return _page(exc.code)
         return exc
 
+    @app.errorhandler(CSRFError)
+    def _csrf(_exc: CSRFError) -> Response:
+        return _flash_back(_l("The form expired. Please send it again."), 400)
+
     @app.errorhandler(500)
     def _server_error(_exc: Exception) -> tuple[str, int]:
+        from ticketing import db
+
+        db.session.rollback()  # the page itself reads the database
         return _page(500)
 
 

@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, Any] = {
     "edit": _l("Edited the ticket"),
     "comment": _l("Commented"),
     "attach": _l("Added a file"),
+    "visit": _l("Recorded a visit"),
     **{action: t.label for action, t in BY_ACTION.items()},
 }
 

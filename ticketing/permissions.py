@@ -20,7 +20,7 @@ def visible_tickets(user: User) -> ColumnElement[bool]:
         return false()
     roles = user.roles
     not_draft = Ticket.state != State.DRAFT
-    clauses: list[ColumnElement[bool]] = [Ticket.filer_id == user.id]
+    clauses: list[ColumnElement[bool]] = [and_(Ticket.filer_id == user.id, ~not_draft)]
     if Role.ADMIN in roles:
         clauses.append(true())
     if Role.COMMISSIONER in roles:
@@ -46,8 +46,11 @@ def visible_tickets(user: User) -> ColumnElement[bool]:
 def holds(user: User, who: Who, ticket: Ticket) -> bool:
     """Whether `user` stands in relation `who` to `ticket` right now."""
     roles = user.roles
-    if who is Who.FILER:
-        return ticket.filer_id == user.id
+    if who is Who.FILER:  # and still allowed to file for the enterprise
+        return ticket.filer_id == user.id and (
+            Role.ADMIN in roles
+            or (Role.COMMISSIONER in roles and ticket.enterprise_id in user.enterprise_ids)
+        )
     if who is Who.ADMIN:
         return Role.ADMIN in roles
     if who is Who.COMMISSIONER:
@@ -69,10 +72,8 @@ def can_view(user: User, ticket: Ticket) -> bool:
 
     if not user.is_active:
         return False
-    if ticket.filer_id == user.id:
-        return True
     if ticket.state == State.DRAFT:
-        return False
+        return ticket.filer_id == user.id
     if Role.ADMIN in user.roles or holds(user, Who.COMMISSIONER, ticket):
         return True
     query = select(Ticket.id).where(Ticket.id == ticket.id, visible_tickets(user))
@@ -138,6 +139,8 @@ def can(user: User, action: str, ticket: Ticket) -> bool:
             or holds(user, Who.FILER, ticket)
             or is_staff_on(user, ticket)
         )
+    if action == "record_visit":
+        return ticket.state == State.IN_PROGRESS and holds(user, Who.EXPERT, ticket)
     if action == "internal_note":
         return ticket.state not in TERMINAL and is_staff_on(user, ticket)
     return False

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import exc, select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ticketing import db
 from ticketing.accounts.models import User
@@ -34,11 +35,22 @@ CSP = (
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:  # behind that many reverse proxies: take the client address they pass on
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.before_request(_refuse_nul)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     app.after_request(_security_headers)
     app.context_processor(_layout_context)
+
+
+def _refuse_nul() -> None:
+    """NUL characters cannot be stored by PostgreSQL: refuse them up front, on both databases."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400)
 
 
 def _security_headers(response: Response) -> Response:

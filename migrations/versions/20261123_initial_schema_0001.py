@@ -284,6 +284,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_comment_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
+        "visit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("expert_id", sa.Integer(), nullable=False),
+        sa.Column("visited_on", sa.Date(), nullable=False),
+        sa.Column("place", sa.String(length=200), nullable=False),
+        sa.Column("participants", sa.Text(), nullable=False),
+        sa.Column("findings", sa.Text(), nullable=False),
+        sa.Column("agreed", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["expert_id"], ["user.id"], name=op.f("fk_visit_expert_id_user")),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["ticket.id"], name=op.f("fk_visit_ticket_id_ticket")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_visit")),
+    )
+    with op.batch_alter_table("visit", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_visit_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
         "outcome",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("ticket_id", sa.Integer(), nullable=False),
@@ -298,7 +318,8 @@ def upgrade() -> None:
         sa.Column("abandoned_reason", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(agreement_number IS NULL) = (agreement_date IS NULL)",
+            "(agreement_number IS NULL) = (agreement_date IS NULL) "
+            "AND (agreement_number IS NULL) = (amount IS NULL)",
             name=op.f("ck_outcome_agreement_complete"),
         ),
         sa.CheckConstraint(
@@ -309,8 +330,9 @@ def upgrade() -> None:
             name=op.f("ck_outcome_benefit_not_negative"),
         ),
         sa.CheckConstraint(
-            "landed_date IS NULL OR agreement_date IS NOT NULL",
-            name=op.f("ck_outcome_landed_after_agreement"),
+            "landed_date IS NULL OR (agreement_date IS NOT NULL "
+            "AND economic_benefit IS NOT NULL AND landing_description IS NOT NULL)",
+            name=op.f("ck_outcome_landing_complete"),
         ),
         sa.ForeignKeyConstraint(
             ["ticket_id"], ["ticket.id"], name=op.f("fk_outcome_ticket_id_ticket")
@@ -396,6 +418,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_outcome_ticket_id"))
 
     op.drop_table("outcome")
+    with op.batch_alter_table("visit", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_visit_ticket_id"))
+
+    op.drop_table("visit")
     with op.batch_alter_table("comment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_comment_ticket_id"))
 

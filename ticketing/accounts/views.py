@@ -26,7 +26,7 @@ from ticketing.accounts.models import Role, User
 from ticketing.errors import RuleViolation, apply_violation
 from ticketing.i18n import COOKIE, LOCALES
 from ticketing.orgs.models import Enterprise, University
-from ticketing.web import limiter, safe_next
+from ticketing.web import get_remote_address, limiter, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -35,12 +35,23 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_ip_limit() -> str:
+    return current_app.config["LOGIN_IP_RATE_LIMIT"]
+
+
+def _login_key() -> str:
+    """Attempts count per client address and login, so one person cannot lock out others."""
+    login = (request.form.get("login") or "").strip().lower()[:60]
+    return f"{get_remote_address()}|{login}"
+
+
 def _limits_enabled() -> bool:
     return not current_app.config["RATELIMIT_ENABLED"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], exempt_when=_limits_enabled)
+@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], exempt_when=_limits_enabled)
+@limiter.limit(_login_ip_limit, methods=["POST"], exempt_when=_limits_enabled)
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("tickets.home"))
@@ -59,8 +70,8 @@ def login() -> str | Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -128,7 +139,7 @@ def _user_form(user: User | None) -> UserForm:
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"], defaults={"user_id": None})
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/admin/users/<int(max=2147483647):user_id>", methods=["GET", "POST"])
 @login_required
 def edit_user(user_id: int | None) -> str | Response:
     _require_admin()

@@ -43,7 +43,7 @@ def enterprises() -> str:
 
 
 @bp.route("/enterprises/new", methods=["GET", "POST"], defaults={"enterprise_id": None})
-@bp.route("/enterprises/<int:enterprise_id>", methods=["GET", "POST"])
+@bp.route("/enterprises/<int(max=2147483647):enterprise_id>", methods=["GET", "POST"])
 def edit_enterprise(enterprise_id: int | None) -> str | Response | tuple[str, int]:
     enterprise = db.session.get(Enterprise, enterprise_id) if enterprise_id else None
     if enterprise_id and enterprise is None:
@@ -91,7 +91,7 @@ def universities() -> str:
 
 
 @bp.route("/universities/new", methods=["GET", "POST"], defaults={"university_id": None})
-@bp.route("/universities/<int:university_id>", methods=["GET", "POST"])
+@bp.route("/universities/<int(max=2147483647):university_id>", methods=["GET", "POST"])
 def edit_university(university_id: int | None) -> str | Response | tuple[str, int]:
     university = db.session.get(University, university_id) if university_id else None
     if university_id and university is None:

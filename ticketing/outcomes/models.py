@@ -46,10 +46,14 @@ class Outcome(Base):
             "economic_benefit IS NULL OR economic_benefit >= 0", name="benefit_not_negative"
         ),
         CheckConstraint(
-            "(agreement_number IS NULL) = (agreement_date IS NULL)", name="agreement_complete"
+            "(agreement_number IS NULL) = (agreement_date IS NULL) "
+            "AND (agreement_number IS NULL) = (amount IS NULL)",
+            name="agreement_complete",
         ),
         CheckConstraint(
-            "landed_date IS NULL OR agreement_date IS NOT NULL", name="landed_after_agreement"
+            "landed_date IS NULL OR (agreement_date IS NOT NULL "
+            "AND economic_benefit IS NOT NULL AND landing_description IS NOT NULL)",
+            name="landing_complete",
         ),
     )
 

@@ -13,7 +13,7 @@ from ticketing.accounts.models import User
 from ticketing.orgs.models import University
 from ticketing.outcomes.models import Outcome
 from ticketing.permissions import visible_tickets
-from ticketing.tickets.models import Ticket
+from ticketing.tickets.models import Ticket, Visit
 from ticketing.workflow import State
 
 
@@ -81,6 +81,9 @@ def dashboard(user: User) -> Dashboard:
         .join(Ticket, Ticket.id == Outcome.ticket_id)
         .where(visible)
     ).one()
+    visits = db.session.scalar(
+        select(func.count(Visit.id)).join(Ticket, Ticket.id == Visit.ticket_id).where(visible)
+    )
     result.totals = {
         "enterprises": row[0],
         "experts": row[1],
@@ -89,5 +92,6 @@ def dashboard(user: User) -> Dashboard:
         "amount": Decimal(outcome[2]),
         "landed": outcome[3],
         "benefit": Decimal(outcome[4]),
+        "visits": visits or 0,
     }
     return result

@@ -195,6 +195,7 @@ def _resolve(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, A
 
 def _reopen(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
     ticket.resolved_at = None
+    ticket.resolution = None  # the resolve event keeps the text
     return {}
 
 

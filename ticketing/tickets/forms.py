@@ -21,7 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
 
 from ticketing.db import local_today
 from ticketing.outcomes.models import COOPERATION_FORM_LABELS
@@ -61,6 +61,14 @@ class CommentForm(FlaskForm):
     internal = BooleanField(_l("Internal note (hidden from the enterprise side)"))
 
 
+class VisitForm(FlaskForm):
+    visited_on = DateField(_l("Date of the visit"), [DataRequired()], default=local_today)
+    place = StringField(_l("Place"), [DataRequired(), Length(max=200)])
+    participants = TextAreaField(_l("Who took part"), [DataRequired(), Length(max=2000)])
+    findings = TextAreaField(_l("What was found"), [DataRequired(), Length(max=2000)])
+    agreed = TextAreaField(_l("What was agreed"), [Length(max=2000)])
+
+
 class AttachmentForm(FlaskForm):
     file = FileField(_l("File"), [FileRequired(_l("Choose a file."))])
     internal = BooleanField(_l("Internal (hidden from the enterprise side)"))
@@ -77,10 +85,15 @@ def _reason() -> Field:
     return TextAreaField(_l("Reason"), [DataRequired(), Length(max=2000)])
 
 
+def _finite(_form: Any, field: Field) -> None:
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter an amount in 10,000 yuan, like 12.5."))
+
+
 def _money(label: Any) -> Field:
     return DecimalField(
         label,
-        [InputRequired(), NumberRange(min=0, max=9_999_999_999)],
+        [InputRequired(), _finite, NumberRange(min=0, max=9_999_999_999)],
         places=2,
         render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
     )

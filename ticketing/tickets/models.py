@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -157,6 +158,24 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     author: Mapped[User] = relationship()
+
+
+class Visit(Base):
+    """A visit record (走访记录): the expert's “把脉问诊” at the enterprise."""
+
+    __tablename__ = "visit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    visited_on: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200))
+    participants: Mapped[str] = mapped_column(Text)
+    findings: Mapped[str] = mapped_column(Text)
+    agreed: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    expert: Mapped[User] = relationship()
 
 
 class Attachment(Base):

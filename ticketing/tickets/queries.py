@@ -22,6 +22,7 @@ from ticketing.tickets.models import (
     Priority,
     Ticket,
     TicketEvent,
+    Visit,
 )
 from ticketing.workflow import State
 
@@ -203,6 +204,7 @@ class TimelineEntry:
     event: TicketEvent
     comment: Comment | None = None
     attachment: Attachment | None = None
+    visit: Visit | None = None
 
     @property
     def internal(self) -> bool:
@@ -225,6 +227,9 @@ def timeline(ticket: Ticket, user: User) -> list[TimelineEntry]:
         comments_q = comments_q.where(Comment.internal.is_(False))
         files_q = files_q.where(Attachment.internal.is_(False))
     comments = {c.id: c for c in db.session.scalars(comments_q)}
+    visits = {
+        v.id: v for v in db.session.scalars(select(Visit).where(Visit.ticket_id == ticket.id))
+    }
     files = {a.id: a for a in db.session.scalars(files_q)}
     entries = []
     for event in events:
@@ -236,6 +241,8 @@ def timeline(ticket: Ticket, user: User) -> list[TimelineEntry]:
             attachment = files.get(event.data.get("attachment_id"))
             if attachment is not None:
                 entries.append(TimelineEntry(event, attachment=attachment))
+        elif event.action == "visit":
+            entries.append(TimelineEntry(event, visit=visits.get(event.data.get("visit_id"))))
         else:
             entries.append(TimelineEntry(event))
     return entries

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +30,7 @@ from ticketing.tickets.models import (
     Ticket,
     TicketEvent,
     TicketSequence,
+    Visit,
 )
 from ticketing.workflow import State
 
@@ -53,7 +55,7 @@ def next_number(zone_code: str, year: int) -> str:
     return f"{zone_code}-{year}-{last:05d}"
 
 
-def _clean(data: dict[str, Any], actor: User) -> dict[str, Any]:
+def _clean(data: dict[str, Any], actor: User, ticket: Ticket | None = None) -> dict[str, Any]:
     unknown = set(data) - set(EDITABLE)
     if unknown:
         raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
@@ -83,7 +85,10 @@ def _clean(data: dict[str, Any], actor: User) -> dict[str, Any]:
             raise RuleViolation("priority", _l("Choose a priority."))
         clean["priority"] = data["priority"]
     if "enterprise_id" in data:
-        clean["enterprise_id"] = _enterprise_for(actor, data["enterprise_id"]).id
+        unchanged = ticket is not None and str(data["enterprise_id"]) == str(ticket.enterprise_id)
+        clean["enterprise_id"] = (
+            ticket.enterprise_id if unchanged else _enterprise_for(actor, data["enterprise_id"]).id
+        )
     if "confidential" in data:
         clean["confidential"] = bool(data["confidential"])
     return clean
@@ -112,7 +117,7 @@ def create_draft(actor: User, *, zone_code: str, **data: Any) -> Ticket:
     clean = _clean(data, actor)
     now = db.utcnow()
     ticket = Ticket(
-        number=next_number(zone_code, now.year),
+        number=next_number(zone_code, db.local_today().year),
         state=State.DRAFT,
         filer_id=actor.id,
         created_at=now,
@@ -137,7 +142,7 @@ def edit_ticket(
         data.pop("confidential")
     if expected_version is not None and expected_version != ticket.version:
         raise StaleTicket()
-    clean = _clean(data, actor)
+    clean = _clean(data, actor, ticket)
     changes = {
         name: [_plain(getattr(ticket, name)), _plain(value)]
         for name, value in clean.items()
@@ -180,6 +185,56 @@ def add_comment(ticket: Ticket, actor: User, *, body: str, internal: bool = Fals
     return comment
 
 
+VISIT_TEXT_MAX = 2_000
+
+
+def record_visit(
+    ticket: Ticket,
+    actor: User,
+    *,
+    visited_on: date,
+    place: str,
+    participants: str,
+    findings: str,
+    agreed: str = "",
+) -> Visit:
+    """The assigned expert records a visit to the enterprise while working on the ticket."""
+    if not permissions.can(actor, "record_visit", ticket):
+        raise NotAllowed(_l("Only the assigned expert records visits, while the work is on."))
+    if not isinstance(visited_on, date):
+        raise RuleViolation("visited_on", _l("Enter a date like 2026-03-17."))
+    if visited_on > db.local_today():
+        raise RuleViolation("visited_on", _l("The date cannot be in the future."))
+    texts = {"place": place, "participants": participants, "findings": findings}
+    clean = {}
+    for name, value in {**texts, "agreed": agreed}.items():
+        value = (value or "").strip()
+        if name in texts and not value:
+            raise RuleViolation(name, _l("This field is required."))
+        limit = 200 if name == "place" else VISIT_TEXT_MAX
+        if len(value) > limit:
+            raise RuleViolation(name, _l("Use at most %(n)d characters.", n=limit))
+        clean[name] = value
+    visit = Visit(
+        ticket_id=ticket.id,
+        expert_id=actor.id,
+        visited_on=visited_on,
+        created_at=db.utcnow(),
+        **clean,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    record(
+        ticket,
+        actor,
+        "visit",
+        None,
+        None,
+        {"visit_id": visit.id, "visited_on": visited_on.isoformat()},
+    )
+    return visit
+
+
 # Allowed attachment types: extension → (content type, how the bytes must start).
 ALLOWED_TYPES: dict[str, tuple[str, str | None]] = {
     "pdf": ("application/pdf", "pdf"),
@@ -200,7 +255,12 @@ _INVISIBLE = re.compile(r"[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\
 def clean_filename(name: str) -> str:
     name = unicodedata.normalize("NFKC", name or "")
     name = _INVISIBLE.sub("", name).replace("\\", "/").rsplit("/", 1)[-1].strip(" .")
-    return name[:200]
+    if len(name) <= 200:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[:200]
+    return f"{stem[: 199 - len(extension)]}.{extension}"
 
 
 def _sniff_ok(head: bytes, expected: str | None) -> bool:
@@ -252,6 +312,7 @@ def add_attachment(
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True)
     (path / stored).write_bytes(data)
+    db.remove_on_rollback(path / stored)
     attachment = Attachment(
         ticket_id=ticket.id,
         uploader_id=actor.id,

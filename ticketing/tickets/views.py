@@ -22,7 +22,13 @@ from werkzeug.wrappers import Response
 from ticketing import db, permissions, workflow
 from ticketing.errors import DomainError, NotFound, RuleViolation, apply_violation
 from ticketing.tickets import queries, services
-from ticketing.tickets.forms import AttachmentForm, CommentForm, TicketForm, action_form_class
+from ticketing.tickets.forms import (
+    AttachmentForm,
+    CommentForm,
+    TicketForm,
+    VisitForm,
+    action_form_class,
+)
 from ticketing.tickets.models import CATEGORY_LABELS, PRIORITY_LABELS, Ticket
 from ticketing.workflow import STATE_LABELS
 
@@ -162,6 +168,7 @@ def _render_ticket(
     error: str | None = None,
     comment_form: CommentForm | None = None,
     file_form: AttachmentForm | None = None,
+    visit_form: VisitForm | None = None,
 ) -> tuple[str, int]:
     page = render_template(
         "tickets/detail.html",
@@ -173,6 +180,8 @@ def _render_ticket(
         outcomes=queries.outcomes_of(ticket),
         comment_form=comment_form or CommentForm(formdata=None),
         file_form=file_form or AttachmentForm(formdata=None),
+        visit_form=visit_form or VisitForm(formdata=None),
+        can_visit=permissions.can(current_user, "record_visit", ticket),
         can_comment=permissions.can(current_user, "comment", ticket),
         can_internal=permissions.can(current_user, "internal_note", ticket),
         can_attach=permissions.can(current_user, "attach", ticket),
@@ -252,6 +261,31 @@ def comment(number: str) -> Response | tuple[str, int]:
     return _render_ticket(ticket, status=422, comment_form=form)
 
 
+@bp.post("/tickets/<number>/visits")
+@login_required
+def visit(number: str) -> Response | tuple[str, int]:
+    ticket = queries.get_ticket_or_404(current_user, number)
+    form = VisitForm()
+    if form.validate_on_submit():
+        data = {
+            name: form[name].data
+            for name in ("visited_on", "place", "participants", "findings", "agreed")
+        }
+        try:
+            services.record_visit(ticket, current_user, **data)
+        except RuleViolation as violation:
+            db.session.rollback()
+            apply_violation(form, violation)
+        except DomainError as error:
+            db.session.rollback()
+            return _render_ticket(_reload(number), status=error.status, error=str(error.message))
+        else:
+            db.session.commit()
+            flash(_("Visit recorded."), "success")
+            return redirect(url_for("tickets.detail", number=number, _anchor="timeline"), 303)
+    return _render_ticket(ticket, status=422, visit_form=form)
+
+
 @bp.post("/tickets/<number>/attachments")
 @login_required
 def attach(number: str) -> Response | tuple[str, int]:
@@ -282,7 +316,7 @@ def attach(number: str) -> Response | tuple[str, int]:
     return _render_ticket(ticket, status=422, file_form=form)
 
 
-@bp.get("/files/<int:attachment_id>")
+@bp.get("/files/<int(max=2147483647):attachment_id>")
 @login_required
 def download(attachment_id: int) -> Response:
     attachment = queries.get_attachment_or_404(current_user, attachment_id)
