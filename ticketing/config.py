@@ -64,7 +64,6 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-
         "REMEMBER_COOKIE_HTTPONLY": True,
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "LOGIN_IP_RATE_LIMIT": os.environ.get("LOGIN_IP_RATE_LIMIT", "60 per minute"),

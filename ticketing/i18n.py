@@ -23,6 +23,7 @@ from ticketing import asset_dir
 from ticketing.accounts.models import ROLE_LABELS
 from ticketing.db import utcnow
 from ticketing.outcomes.models import COOPERATION_FORM_LABELS
+from ticketing.tickets import deadlines
 from ticketing.tickets.models import CATEGORY_LABELS, PRIORITY_LABELS
 from ticketing.workflow import BY_ACTION, STATE_LABELS, STATE_NEXT
 
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or "zh"),
         change_value=change_value,
+        is_overdue=lambda due: deadlines.is_overdue(due, utcnow()),
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         STATE_NEXT=STATE_NEXT,
         ACTION_LABELS=ACTION_LABELS,
