@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
@@ -58,24 +62,13 @@ def edit_enterprise(enterprise_id: int | None) -> str | Response | tuple[str, in
     if request.method == "GET" and enterprise is not None:
         form.park_id.data = enterprise.park_id or 0
         form.county_id.data = enterprise.county_id or 0
-    if form.validate_on_submit():
-        data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-        try:
-            saved = services.save_enterprise(enterprise, current_user, **data)
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Saved %(name)s.", name=saved.name), "success")
-            return redirect(url_for("orgs.enterprises"))
-    status = 422 if form.errors else 200
-    return render_template(
-        "admin/form.html",
-        form=form,
-        title=(enterprise.name if enterprise else _("New enterprise")),
-        back=url_for("orgs.enterprises"),
-    ), status
+    title = enterprise.name if enterprise else _("New enterprise")
+    return _save(
+        form,
+        title,
+        "orgs.enterprises",
+        lambda data: services.save_enterprise(enterprise, current_user, **data),
+    )
 
 
 @bp.get("/universities")
@@ -97,21 +90,29 @@ def edit_university(university_id: int | None) -> str | Response | tuple[str, in
     if university_id and university is None:
         abort(404)
     form = UniversityForm(obj=university) if request.method == "GET" else UniversityForm()
+    title = university.name if university else _("New university")
+    return _save(
+        form,
+        title,
+        "orgs.universities",
+        lambda data: services.save_university(university, current_user, **data),
+    )
+
+
+def _save(
+    form: FlaskForm, title: str, back: str, save: Callable[[dict[str, Any]], Any]
+) -> Response | tuple[str, int]:
+    """Validate, save through the service, commit; or show the form with its errors."""
     if form.validate_on_submit():
         data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
         try:
-            saved = services.save_university(university, current_user, **data)
+            saved = save(data)
         except RuleViolation as violation:
             db.session.rollback()
             apply_violation(form, violation)
         else:
             db.session.commit()
             flash(_("Saved %(name)s.", name=saved.name), "success")
-            return redirect(url_for("orgs.universities"))
-    status = 422 if form.errors else 200
-    return render_template(
-        "admin/form.html",
-        form=form,
-        title=(university.name if university else _("New university")),
-        back=url_for("orgs.universities"),
-    ), status
+            return redirect(url_for(back))
+    page = render_template("admin/form.html", form=form, title=title, back=url_for(back))
+    return page, 422 if form.errors else 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -238,16 +239,14 @@ def _reload(number: str) -> Ticket:
         abort(404)
 
 
-@bp.post("/tickets/<number>/comments")
-@login_required
-def comment(number: str) -> Response | tuple[str, int]:
+def _add_to_ticket(
+    number: str, form: Any, form_name: str, write: Callable[[Ticket], object], done: str
+) -> Response | tuple[str, int]:
+    """The shared flow of the forms under the history: comment, visit record, file."""
     ticket = queries.get_ticket_or_404(current_user, number)
-    form = CommentForm()
     if form.validate_on_submit():
         try:
-            services.add_comment(
-                ticket, current_user, body=form.body.data, internal=bool(form.internal.data)
-            )
+            write(ticket)
         except RuleViolation as violation:
             db.session.rollback()
             apply_violation(form, violation)
@@ -256,64 +255,64 @@ def comment(number: str) -> Response | tuple[str, int]:
             return _render_ticket(_reload(number), status=error.status, error=str(error.message))
         else:
             db.session.commit()
-            flash(_("Comment added."), "success")
+            flash(done, "success")
             return redirect(url_for("tickets.detail", number=number, _anchor="timeline"), 303)
-    return _render_ticket(ticket, status=422, comment_form=form)
+    return _render_ticket(ticket, status=422, **{form_name: form})
+
+
+@bp.post("/tickets/<number>/comments")
+@login_required
+def comment(number: str) -> Response | tuple[str, int]:
+    form = CommentForm()
+    return _add_to_ticket(
+        number,
+        form,
+        "comment_form",
+        lambda ticket: services.add_comment(
+            ticket, current_user, body=form.body.data, internal=bool(form.internal.data)
+        ),
+        _("Comment added."),
+    )
+
+
+VISIT_FIELDS = ("visited_on", "place", "participants", "findings", "agreed")
 
 
 @bp.post("/tickets/<number>/visits")
 @login_required
 def visit(number: str) -> Response | tuple[str, int]:
-    ticket = queries.get_ticket_or_404(current_user, number)
     form = VisitForm()
-    if form.validate_on_submit():
-        data = {
-            name: form[name].data
-            for name in ("visited_on", "place", "participants", "findings", "agreed")
-        }
-        try:
-            services.record_visit(ticket, current_user, **data)
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_violation(form, violation)
-        except DomainError as error:
-            db.session.rollback()
-            return _render_ticket(_reload(number), status=error.status, error=str(error.message))
-        else:
-            db.session.commit()
-            flash(_("Visit recorded."), "success")
-            return redirect(url_for("tickets.detail", number=number, _anchor="timeline"), 303)
-    return _render_ticket(ticket, status=422, visit_form=form)
+    return _add_to_ticket(
+        number,
+        form,
+        "visit_form",
+        lambda ticket: services.record_visit(
+            ticket, current_user, **{name: form[name].data for name in VISIT_FIELDS}
+        ),
+        _("Visit recorded."),
+    )
 
 
 @bp.post("/tickets/<number>/attachments")
 @login_required
 def attach(number: str) -> Response | tuple[str, int]:
-    ticket = queries.get_ticket_or_404(current_user, number)
     form = AttachmentForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            services.add_attachment(
-                ticket,
-                current_user,
-                stream=upload.stream,
-                filename=upload.filename or "",
-                folder=current_app.config["UPLOAD_FOLDER"],
-                max_bytes=current_app.config["MAX_ATTACHMENT_MB"] * 1024 * 1024,
-                internal=bool(form.internal.data),
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_violation(form, violation)
-        except DomainError as error:
-            db.session.rollback()
-            return _render_ticket(_reload(number), status=error.status, error=str(error.message))
-        else:
-            db.session.commit()
-            flash(_("File added."), "success")
-            return redirect(url_for("tickets.detail", number=number, _anchor="timeline"), 303)
-    return _render_ticket(ticket, status=422, file_form=form)
+    config = current_app.config
+    return _add_to_ticket(
+        number,
+        form,
+        "file_form",
+        lambda ticket: services.add_attachment(
+            ticket,
+            current_user,
+            stream=form.file.data.stream,
+            filename=form.file.data.filename or "",
+            folder=config["UPLOAD_FOLDER"],
+            max_bytes=config["MAX_ATTACHMENT_MB"] * 1024 * 1024,
+            internal=bool(form.internal.data),
+        ),
+        _("File added."),
+    )
 
 
 @bp.get("/files/<int(max=2147483647):attachment_id>")
