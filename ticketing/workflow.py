@@ -6,8 +6,8 @@ draw their action buttons from it, the tests walk it, and perform() enforces it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -107,9 +107,6 @@ class Transition:
     optional: tuple[str, ...] = ()
     label: Any = ""
     confirm: bool = False  # irreversible: the page asks before sending
-    effect: Callable[[Ticket, User, dict[str, Any]], dict[str, Any]] | None = field(
-        default=None, compare=False
-    )
 
 
 def _t(action, sources, target, who, requires=(), optional=(), label="", confirm=False):
@@ -127,126 +124,45 @@ def _t(action, sources, target, who, requires=(), optional=(), label="", confirm
 
 S, W = State, Who
 WORKING = (S.SUBMITTED, S.UNIVERSITY_ASSIGNED, S.EXPERT_ASSIGNED, S.IN_PROGRESS)
+# fmt: off
+# action, from-states, to-state, who may, what must be given (optional), label, confirm
 TRANSITIONS: tuple[Transition, ...] = (
     _t("submit", [S.DRAFT], S.SUBMITTED, [W.FILER], label=_l("Submit")),
-    _t(
-        "route",
-        [S.SUBMITTED],
-        S.UNIVERSITY_ASSIGNED,
-        [W.ADMIN],
-        ["university_id"],
-        label=_l("Route to a university"),
-    ),
-    _t(
-        "return",
-        [S.UNIVERSITY_ASSIGNED],
-        S.SUBMITTED,
-        [W.LIAISON],
-        ["reason"],
-        label=_l("Return to the zone"),
-    ),
-    _t(
-        "transfer",
-        [S.UNIVERSITY_ASSIGNED, S.EXPERT_ASSIGNED, S.IN_PROGRESS],
-        S.UNIVERSITY_ASSIGNED,
-        [W.ADMIN],
-        ["university_id", "reason"],
-        label=_l("Transfer to another university"),
-    ),
-    _t(
-        "assign_expert",
-        [S.UNIVERSITY_ASSIGNED],
-        S.EXPERT_ASSIGNED,
-        [W.LIAISON, W.ADMIN],
-        ["expert_id"],
-        label=_l("Assign an expert"),
-    ),
-    _t(
-        "reassign_expert",
-        [S.EXPERT_ASSIGNED, S.IN_PROGRESS],
-        S.EXPERT_ASSIGNED,
-        [W.LIAISON, W.ADMIN],
-        ["expert_id", "reason"],
-        label=_l("Reassign the expert"),
-    ),
-    _t(
-        "decline",
-        [S.EXPERT_ASSIGNED],
-        S.UNIVERSITY_ASSIGNED,
-        [W.EXPERT],
-        ["reason"],
-        label=_l("Decline"),
-    ),
+    _t("route", [S.SUBMITTED], S.UNIVERSITY_ASSIGNED, [W.ADMIN], ["university_id"],
+       label=_l("Route to a university")),
+    _t("return", [S.UNIVERSITY_ASSIGNED], S.SUBMITTED, [W.LIAISON], ["reason"],
+       label=_l("Return to the zone")),
+    _t("transfer", [S.UNIVERSITY_ASSIGNED, S.EXPERT_ASSIGNED, S.IN_PROGRESS],
+       S.UNIVERSITY_ASSIGNED, [W.ADMIN], ["university_id", "reason"],
+       label=_l("Transfer to another university")),
+    _t("assign_expert", [S.UNIVERSITY_ASSIGNED], S.EXPERT_ASSIGNED, [W.LIAISON, W.ADMIN],
+       ["expert_id"], label=_l("Assign an expert")),
+    _t("reassign_expert", [S.EXPERT_ASSIGNED, S.IN_PROGRESS], S.EXPERT_ASSIGNED,
+       [W.LIAISON, W.ADMIN], ["expert_id", "reason"], label=_l("Reassign the expert")),
+    _t("decline", [S.EXPERT_ASSIGNED], S.UNIVERSITY_ASSIGNED, [W.EXPERT], ["reason"],
+       label=_l("Decline")),
     _t("start", [S.EXPERT_ASSIGNED], S.IN_PROGRESS, [W.EXPERT], label=_l("Accept and start")),
-    _t(
-        "resolve",
-        [S.IN_PROGRESS],
-        S.RESOLVED,
-        [W.EXPERT],
-        ["resolution"],
-        label=_l("Write the resolution"),
-    ),
-    _t(
-        "reopen",
-        [S.RESOLVED],
-        S.IN_PROGRESS,
-        [W.COMMISSIONER, W.ADMIN],
-        ["reason"],
-        label=_l("Reopen"),
-    ),
-    _t(
-        "close",
-        [S.RESOLVED],
-        S.CLOSED,
-        [W.COMMISSIONER, W.ADMIN],
-        optional=["satisfaction"],
-        label=_l("Confirm and close"),
-        confirm=True,
-    ),
-    _t(
-        "record_intention",
-        [S.RESOLVED],
-        S.OUTCOME_INTENTION,
-        [W.COMMISSIONER, W.ADMIN],
-        ["cooperation_form", "intention_date"],
-        label=_l("Record a cooperation intention"),
-    ),
-    _t(
-        "sign_agreement",
-        [S.OUTCOME_INTENTION],
-        S.OUTCOME_AGREEMENT,
-        [W.COMMISSIONER, W.ADMIN],
-        ["agreement_number", "agreement_date", "amount"],
-        label=_l("Record the signed agreement"),
-    ),
-    _t(
-        "land",
-        [S.OUTCOME_AGREEMENT],
-        S.OUTCOME_LANDED,
-        [W.ADMIN],
-        ["landed_date", "landing_description", "economic_benefit"],
-        label=_l("Record the outcome as landed"),
-        confirm=True,
-    ),
-    _t(
-        "abandon",
-        [S.OUTCOME_INTENTION, S.OUTCOME_AGREEMENT],
-        S.CLOSED,
-        [W.COMMISSIONER, W.ADMIN],
-        ["reason"],
-        label=_l("Abandon the cooperation"),
-        confirm=True,
-    ),
-    _t(
-        "withdraw",
-        WORKING,
-        S.WITHDRAWN,
-        [W.FILER, W.ADMIN],
-        ["reason"],
-        label=_l("Withdraw"),
-        confirm=True,
-    ),
+    _t("resolve", [S.IN_PROGRESS], S.RESOLVED, [W.EXPERT], ["resolution"],
+       label=_l("Write the resolution")),
+    _t("reopen", [S.RESOLVED], S.IN_PROGRESS, [W.COMMISSIONER, W.ADMIN], ["reason"],
+       label=_l("Reopen")),
+    _t("close", [S.RESOLVED], S.CLOSED, [W.COMMISSIONER, W.ADMIN], optional=["satisfaction"],
+       label=_l("Confirm and close"), confirm=True),
+    _t("record_intention", [S.RESOLVED], S.OUTCOME_INTENTION, [W.COMMISSIONER, W.ADMIN],
+       ["cooperation_form", "intention_date"], label=_l("Record a cooperation intention")),
+    _t("sign_agreement", [S.OUTCOME_INTENTION], S.OUTCOME_AGREEMENT,
+       [W.COMMISSIONER, W.ADMIN], ["agreement_number", "agreement_date", "amount"],
+       label=_l("Record the signed agreement")),
+    _t("land", [S.OUTCOME_AGREEMENT], S.OUTCOME_LANDED, [W.ADMIN],
+       ["landed_date", "landing_description", "economic_benefit"],
+       label=_l("Record the outcome as landed"), confirm=True),
+    _t("abandon", [S.OUTCOME_INTENTION, S.OUTCOME_AGREEMENT], S.CLOSED,
+       [W.COMMISSIONER, W.ADMIN], ["reason"], label=_l("Abandon the cooperation"),
+       confirm=True),
+    _t("withdraw", WORKING, S.WITHDRAWN, [W.FILER, W.ADMIN], ["reason"],
+       label=_l("Withdraw"), confirm=True),
 )
+# fmt: on
 BY_ACTION: Mapping[str, Transition] = {t.action: t for t in TRANSITIONS}
 
 
