@@ -48,7 +48,7 @@ def init_app(app: Flask) -> None:
 
 def _refuse_nul() -> None:
     """NUL characters cannot be stored by PostgreSQL: refuse them up front, on both databases."""
-    values = [*request.args.values(), *request.form.values()]
+    values = [request.path, *request.args.values(), *request.form.values()]
     if any("\x00" in value for value in values):
         abort(400)
 
