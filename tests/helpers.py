@@ -29,3 +29,25 @@ def act(client, number: str, action: str, **fields: str):  # type: ignore[no-unt
 def state_of(app, number: str) -> str:  # type: ignore[no-untyped-def]
     with app.app_context():
         return db.session.scalar(select(Ticket.state).where(Ticket.number == number))
+
+
+def send_form(client, page_url: str, data: dict, to: str | None = None):  # type: ignore[no-untyped-def]
+    """Open the page with the form, then post `data` with the page's CSRF token (and the
+    ticket version the page shows, for edit forms), as a browser would."""
+    page = client.get(page_url).get_data(as_text=True)
+    hidden = {"csrf_token": hidden_value(page, "csrf_token")}
+    if 'name="version"' in page:
+        hidden["version"] = hidden_value(page, "version")
+    return client.client.post(to or page_url, data={**hidden, **data})
+
+
+def ticket_fields(enterprise_id: int, **fields: str) -> dict[str, str]:
+    """The fields of the ticket form, with test values unless given."""
+    return {
+        "title": "数控机床主轴温升过高",
+        "enterprise_id": str(enterprise_id),
+        "category": "tech_upgrade",
+        "priority": "normal",
+        "description": "连续加工两小时后主轴温度超过 70℃。",
+        **fields,
+    }

@@ -6,24 +6,23 @@ from datetime import date
 
 import pytest
 
-from tests.helpers import act, hidden_value, state_of
+from tests.helpers import act, hidden_value, send_form, state_of, ticket_fields
 from ticketing.db import local_today
 
 
 def test_full_journey_through_the_pages(app, world, login) -> None:  # type: ignore[no-untyped-def]
     commissioner = login(world.commissioner_a)
-    form = commissioner.get("/tickets/new").get_data(as_text=True)
-    response = commissioner.client.post(
+    response = send_form(
+        commissioner,
         "/tickets/new",
-        data={
-            "csrf_token": hidden_value(form, "csrf_token"),
-            "title": "高压开关柜局部放电检测",
-            "enterprise_id": str(world.enterprise_a.id),
-            "category": "breakthrough",
-            "priority": "high",
-            "description": "现有检测手段误报率高，需要在线监测方案。",
-            "submit_now": "1",
-        },
+        ticket_fields(
+            world.enterprise_a.id,
+            title="高压开关柜局部放电检测",
+            category="breakthrough",
+            priority="high",
+            description="现有检测手段误报率高，需要在线监测方案。",
+            submit_now="1",
+        ),
     )
     assert response.status_code == 302
     number = response.headers["Location"].rsplit("/", 1)[-1]
@@ -230,34 +229,30 @@ def test_csrf_is_required(app, make, world, login) -> None:  # type: ignore[no-u
 
 def test_edit_and_draft(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
     commissioner = login(world.commissioner_a)
-    form = commissioner.get("/tickets/new").get_data(as_text=True)
-    response = commissioner.client.post(
+    response = send_form(
+        commissioner,
         "/tickets/new",
-        data={
-            "csrf_token": hidden_value(form, "csrf_token"),
-            "title": "草稿标题",
-            "enterprise_id": str(world.enterprise_a.id),
-            "category": "talent",
-            "priority": "low",
-            "description": "需要引进两名工艺工程师。",
-            "draft": "1",
-        },
+        ticket_fields(
+            world.enterprise_a.id,
+            title="草稿标题",
+            category="talent",
+            priority="low",
+            description="需要引进两名工艺工程师。",
+            draft="1",
+        ),
     )
     number = response.headers["Location"].rsplit("/", 1)[-1]
     assert state_of(app, number) == "draft"
     assert login(world.admin).get(f"/tickets/{number}").status_code == 404
-    edit = commissioner.get(f"/tickets/{number}/edit").get_data(as_text=True)
-    response = commissioner.client.post(
+    response = send_form(
+        commissioner,
         f"/tickets/{number}/edit",
-        data={
-            "csrf_token": hidden_value(edit, "csrf_token"),
-            "version": hidden_value(edit, "version"),
-            "title": "引进工艺工程师",
-            "enterprise_id": str(world.enterprise_a.id),
-            "category": "talent",
-            "priority": "normal",
-            "description": "需要引进两名工艺工程师。",
-        },
+        ticket_fields(
+            world.enterprise_a.id,
+            title="引进工艺工程师",
+            category="talent",
+            description="需要引进两名工艺工程师。",
+        ),
     )
     assert response.status_code == 302
     page = commissioner.get(f"/tickets/{number}").get_data(as_text=True)
@@ -268,17 +263,13 @@ def test_edit_and_draft(app, make, world, login) -> None:  # type: ignore[no-unt
 
 def test_new_ticket_refuses_another_enterprise(app, world, login) -> None:  # type: ignore[no-untyped-def]
     commissioner = login(world.commissioner_a)
-    form = commissioner.get("/tickets/new").get_data(as_text=True)
-    response = commissioner.client.post(
+    response = send_form(
+        commissioner,
         "/tickets/new",
-        data={
-            "csrf_token": hidden_value(form, "csrf_token"),
-            "title": "越权",
-            "enterprise_id": str(world.enterprise_b.id),
-            "category": "talent",
-            "priority": "low",
-            "description": "x",
-            "submit_now": "1",
-        },
+        ticket_fields(
+            world.enterprise_b.id,
+            title="越权",
+            submit_now="1",
+        ),
     )
     assert response.status_code == 422

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import act, hidden_value, state_of
+from tests.helpers import act, hidden_value, send_form, state_of, ticket_fields
 from ticketing import db, workflow
 from ticketing.accounts.models import User
 from ticketing.errors import NotAllowed, NotFound, RuleViolation
@@ -123,18 +123,14 @@ def test_editing_a_ticket_of_a_deactivated_enterprise(make, world, login, app) -
         _get(Enterprise, world.enterprise_a.id).active = False
         db.session.commit()
     client = login(world.commissioner_a)
-    page = client.get(f"/tickets/{number}/edit").get_data(as_text=True)
-    response = client.client.post(
+    response = send_form(
+        client,
         f"/tickets/{number}/edit",
-        data={
-            "csrf_token": hidden_value(page, "csrf_token"),
-            "version": hidden_value(page, "version"),
-            "title": "标题已修改",
-            "enterprise_id": str(world.enterprise_a.id),
-            "category": "tech_upgrade",
-            "priority": "normal",
-            "description": "描述",
-        },
+        ticket_fields(
+            world.enterprise_a.id,
+            title="标题已修改",
+            description="描述",
+        ),
     )
     assert response.status_code == 302
 
