@@ -9,13 +9,13 @@ from typing import Any
 
 from flask import Flask
 
-from ticketing import db, workflow
+from ticketing import db
 from ticketing.accounts.models import ExpertProfile, RoleGrant, User
 from ticketing.accounts.services import hash_password
 from ticketing.db import local_today
 from ticketing.orgs import credit_code
 from ticketing.orgs.models import Enterprise, University
-from ticketing.tickets import services
+from ticketing.tickets import services, transitions
 from ticketing.tickets.models import Ticket
 
 PASSWORD = "secret-pass-1"
@@ -199,7 +199,7 @@ class Factory:
             ticket = services.create_draft(filer, zone_code="CZ", **data)
             for action in PATHS[state]:
                 actor, step = self.step_data(world, action, ticket)
-                workflow.perform(ticket, action, db.session.get(User, actor.id), **step)
+                transitions.perform(ticket, action, db.session.get(User, actor.id), **step)
             db.session.commit()
             assert ticket.state == state
             return ticket

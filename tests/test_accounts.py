@@ -15,7 +15,7 @@ from ticketing.config import ConfigError
 def test_wrong_password_and_unknown_login_look_the_same(world, browser) -> None:  # type: ignore[no-untyped-def]
     wrong = browser.post("/login", {"login": world.admin.login, "password": "nope-nope-1"})
     unknown = browser.post("/login", {"login": "nobody-here", "password": "nope-nope-1"})
-    assert wrong.status_code == unknown.status_code == 200
+    assert wrong.status_code == unknown.status_code == 422
 
     def strip(response):  # type: ignore[no-untyped-def]
         text = response.get_data(as_text=True)
@@ -100,7 +100,7 @@ def test_common_password_is_refused(world, login) -> None:  # type: ignore[no-un
             "new": "password123",
         },
     )
-    assert response.status_code == 200 and 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert response.status_code == 422 and 'aria-invalid="true"' in response.get_data(as_text=True)
 
 
 def test_disabling_a_user_ends_their_sessions(world, login, make) -> None:  # type: ignore[no-untyped-def]
@@ -129,7 +129,7 @@ def test_login_is_throttled(tmp_path, database_url, world, app) -> None:  # type
         ).status_code
         for _ in range(5)
     ]
-    assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+    assert statuses[:3] == [422, 422, 422] and statuses[3:] == [429, 429]
     # someone else at the same address is not locked out by those attempts
     other = client.post(
         "/login", data={"login": world.liaison_u1.login, "password": "secret-pass-1"}

@@ -16,11 +16,11 @@ from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import USE_POSTGRES, app_config
 from tests.factories import Factory
-from ticketing import create_app, db, workflow
+from ticketing import create_app, db
 from ticketing.accounts.models import User
 from ticketing.cli import alembic_config
 from ticketing.errors import DomainError
-from ticketing.tickets import services
+from ticketing.tickets import services, transitions
 from ticketing.tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.no_transaction
@@ -112,7 +112,7 @@ def test_one_of_many_concurrent_assignments_wins(own_app: Flask) -> None:
         with own_app.app_context():
             liaison = db.session.get(User, world.liaison_u1.id)
             mine = db.session.get(Ticket, ticket.id)
-            workflow.perform(
+            transitions.perform(
                 mine,
                 "assign_expert",
                 liaison,

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import state_of
-from ticketing import db, workflow
+from ticketing import db
 from ticketing.accounts.models import User
-from ticketing.tickets import services
+from ticketing.tickets import services, transitions
 from ticketing.tickets.models import Ticket
 
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 in Changzhi
@@ -50,7 +50,7 @@ def test_each_step_has_its_target(priority, resolve_days, world, ctx) -> None:  
     for actor, action, data, days in steps:
         moment += timedelta(hours=5)
         with db.frozen_clock(moment):
-            workflow.perform(ticket, action, actor, **data)
+            transitions.perform(ticket, action, actor, **data)
         expected = moment + timedelta(days=days) if days else None
         assert ticket.due_at == expected, action
 

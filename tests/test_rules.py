@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import act, hidden_value, send_form, state_of, ticket_fields
-from ticketing import db, workflow
+from ticketing import db
 from ticketing.accounts.models import User
 from ticketing.errors import NotAllowed, NotFound, RuleViolation
 from ticketing.orgs.models import Enterprise
 from ticketing.permissions import can
-from ticketing.tickets import services
+from ticketing.tickets import services, transitions
 from ticketing.tickets.models import Attachment, Ticket
 
 
@@ -32,7 +32,7 @@ def test_filer_unlinked_from_the_enterprise_loses_the_ticket(make, world, login,
     assert client.get(f"/tickets/{number}").status_code == 404
     assert number not in client.get("/queue/mine").get_data(as_text=True)
     with app.app_context(), pytest.raises(NotFound):
-        workflow.perform(
+        transitions.perform(
             db.session.scalar(select(Ticket).where(Ticket.number == number)),
             "withdraw",
             _get(User, world.commissioner_a.id),
@@ -42,16 +42,16 @@ def test_filer_unlinked_from_the_enterprise_loses_the_ticket(make, world, login,
 
 def test_reopen_clears_the_resolution(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
     ticket = _get(Ticket, make.ticket(world, "resolved").id)
-    workflow.perform(ticket, "reopen", _get(User, world.commissioner_a.id), reason="复现")
+    transitions.perform(ticket, "reopen", _get(User, world.commissioner_a.id), reason="复现")
     assert ticket.resolution is None and ticket.resolved_at is None
 
 
 def test_decline_and_return_clear_the_assignment(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
     declined = _get(Ticket, make.ticket(world, "expert_assigned").id)
-    workflow.perform(declined, "decline", _get(User, world.expert_u1.id), reason="出差")
+    transitions.perform(declined, "decline", _get(User, world.expert_u1.id), reason="出差")
     assert declined.expert_id is None and declined.expert_assigned_at is None
     returned = _get(Ticket, make.ticket(world, "university_assigned").id)
-    workflow.perform(returned, "return", _get(User, world.liaison_u1.id), reason="无专家")
+    transitions.perform(returned, "return", _get(User, world.liaison_u1.id), reason="无专家")
     assert returned.university_id is None and returned.routed_at is None
 
 

@@ -13,6 +13,7 @@ from ticketing import db, workflow
 from ticketing.accounts.models import User
 from ticketing.db import local_today
 from ticketing.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RuleViolation
+from ticketing.tickets import transitions
 from ticketing.tickets.models import Ticket, TicketEvent
 from ticketing.workflow import State
 
@@ -131,7 +132,7 @@ def test_every_actor_from_every_state(action: str, state: str, make, world) -> N
             expected_ok = state in sources and actor_key in allowed
             _matrix_totals["attempts"] += 1
             if expected_ok:
-                event = workflow.perform(ticket, action, actor, **valid_data(action, world))
+                event = transitions.perform(ticket, action, actor, **valid_data(action, world))
                 assert ticket.state == TARGETS[action]
                 assert event.from_state == state and event.to_state == TARGETS[action]
                 assert _events(ticket_id) == before_events + 1, "one event per state change"
@@ -140,7 +141,7 @@ def test_every_actor_from_every_state(action: str, state: str, make, world) -> N
                 _matrix_totals["allowed"] += 1
             else:
                 with pytest.raises((NotAllowed, InvalidTransition, NotFound)):
-                    workflow.perform(ticket, action, actor, **valid_data(action, world))
+                    transitions.perform(ticket, action, actor, **valid_data(action, world))
                 assert ticket.state == state
                 assert _events(ticket_id) == before_events
             savepoint.rollback()
@@ -153,14 +154,14 @@ def test_refusals_say_why(make, world, ctx) -> None:  # type: ignore[no-untyped-
     other = db.session.get(User, world.commissioner_b.id)
     admin = db.session.get(User, world.admin.id)
     with pytest.raises(InvalidTransition) as wrong_state:
-        workflow.perform(ticket, "start", admin)
+        transitions.perform(ticket, "start", admin)
     assert "Accept and start" in str(wrong_state.value.message) or "开始" in str(
         wrong_state.value.message
     )
     with pytest.raises(NotFound):
-        workflow.perform(ticket, "route", other, university_id=world.u1.id)
+        transitions.perform(ticket, "route", other, university_id=world.u1.id)
     with pytest.raises(NotFound):
-        workflow.perform(ticket, "route", expert, university_id=world.u1.id)
+        transitions.perform(ticket, "route", expert, university_id=world.u1.id)
 
 
 @pytest.mark.parametrize(
@@ -237,7 +238,7 @@ def test_bad_data_is_refused_and_nothing_changes(state, action, data, field, mak
         actor = db.session.get(User, getattr(world, actors[action]).id)
         events = _events(ticket_id)
         with pytest.raises(RuleViolation) as refused:
-            workflow.perform(ticket, action, actor, **resolved)
+            transitions.perform(ticket, action, actor, **resolved)
         assert refused.value.field == field
         db.session.rollback()
         ticket = db.session.get(Ticket, ticket_id)
@@ -251,9 +252,11 @@ def test_expert_capacity_is_enforced(make, world) -> None:  # type: ignore[no-un
     second = make.ticket(world, "university_assigned").id
     with make.app.app_context():
         liaison = db.session.get(User, world.liaison_u1.id)
-        workflow.perform(db.session.get(Ticket, first), "assign_expert", liaison, expert_id=busy.id)
+        transitions.perform(
+            db.session.get(Ticket, first), "assign_expert", liaison, expert_id=busy.id
+        )
         with pytest.raises(RuleViolation, match="capacity|上限|容量"):
-            workflow.perform(
+            transitions.perform(
                 db.session.get(Ticket, second), "assign_expert", liaison, expert_id=busy.id
             )
 
@@ -262,7 +265,7 @@ def test_stale_version_is_refused(make, world, ctx) -> None:  # type: ignore[no-
     ticket = db.session.get(Ticket, make.ticket(world, "submitted").id)
     admin = db.session.get(User, world.admin.id)
     with pytest.raises(DomainError) as stale:
-        workflow.perform(
+        transitions.perform(
             ticket, "route", admin, expected_version=ticket.version - 1, university_id=world.u1.id
         )
     assert stale.value.status == 409
@@ -274,13 +277,13 @@ def test_transfer_clears_the_expert_and_keeps_read_access(make, world, ctx) -> N
 
     ticket = db.session.get(Ticket, make.ticket(world, "in_progress").id)
     admin = db.session.get(User, world.admin.id)
-    workflow.perform(ticket, "transfer", admin, university_id=world.u2.id, reason="换校")
+    transitions.perform(ticket, "transfer", admin, university_id=world.u2.id, reason="换校")
     assert ticket.expert_id is None and ticket.university_id == world.u2.id
     expert_before = db.session.get(User, world.expert_u1.id)
     liaison_before = db.session.get(User, world.liaison_u1.id)
     assert can_view(expert_before, ticket) and can_view(liaison_before, ticket)
-    assert not workflow.available(ticket, expert_before)
-    assert not workflow.available(ticket, liaison_before)
+    assert not transitions.available(ticket, expert_before)
+    assert not transitions.available(ticket, liaison_before)
 
 
 def test_history_cannot_be_edited_in_the_database(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
@@ -300,7 +303,7 @@ def test_history_cannot_be_edited_in_the_database(make, world, ctx) -> None:  # 
 
 
 def test_only_workflow_assigns_state() -> None:
-    """No module but workflow.py writes a ticket's state."""
+    """No module but tickets/transitions.py writes a ticket's state."""
     import pathlib
     import re
 
@@ -308,7 +311,7 @@ def test_only_workflow_assigns_state() -> None:
     offenders = [
         str(path)
         for path in root.rglob("*.py")
-        if path.name != "workflow.py"
+        if path.name != "transitions.py"
         and re.search(r"\bticket\.state\s*=(?!=)|setattr\(\w+, .state.", path.read_text())
     ]
     assert offenders == []

@@ -1,8 +1,11 @@
-"""Flask commands: migrate, demo data, create an administrator."""
+"""Flask commands: migrate, demo data, create an administrator. Each commits once, through
+the same write boundary as the pages."""
 
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 from alembic import command
@@ -10,7 +13,13 @@ from alembic.config import Config
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from ticketing import asset_dir, db
+from ticketing import db, demo, writes
+from ticketing.accounts.models import Role, User
+from ticketing.accounts.services import create_account
+from ticketing.config import asset_dir
+from ticketing.errors import DomainError
+
+T = TypeVar("T")
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -24,7 +33,7 @@ def alembic_config(url: str | None = None) -> Config:
 
 def register(app: Flask) -> None:
     app.cli.add_command(migrate)
-    app.cli.add_command(demo)
+    app.cli.add_command(load_demo)
     app.cli.add_command(create_admin)
 
 
@@ -37,21 +46,16 @@ def migrate() -> None:
 
 @click.command("demo")
 @click.option("--force", is_flag=True, help="Load even if the database already has users.")
-def demo(force: bool) -> None:
+def load_demo(force: bool) -> None:
     """Load the demo world (Changzhi zone) into an empty database and print the logins."""
-    from ticketing import demo as demo_data
-    from ticketing.accounts.models import User
-
     if current_app.config["ENV"] == "production":
         raise click.ClickException("Demo data is refused in production.")
     has_users = db.session.scalar(select(func.count(User.id))) or 0
     if has_users and not force:
         click.echo("The database already has data; demo data not loaded.")
     else:
-        summary = demo_data.load()
-        db.session.commit()
-        click.echo(summary)
-    click.echo(demo_data.logins_text())
+        click.echo(_run(demo.load))
+    click.echo(demo.logins_text())
 
 
 @click.command("create-admin")
@@ -59,24 +63,18 @@ def demo(force: bool) -> None:
 @click.option("--name", default=None, help="Display name (defaults to the login).")
 def create_admin(login: str, name: str | None) -> None:
     """Create a zone administrator; asks for the password."""
-    from ticketing.accounts.models import RoleGrant, User
-    from ticketing.accounts.services import check_password_rules, hash_password
-    from ticketing.errors import RuleViolation
-
     password = getpass.getpass("Password: ")
-    try:
-        check_password_rules(password)
-    except RuleViolation as violation:
-        raise click.ClickException(str(violation.message)) from None
-    if db.session.scalar(select(User.id).where(User.login == login)) is not None:
-        raise click.ClickException(f"A user with login {login!r} exists already.")
-    user = User(
-        login=login,
-        name=name or login,
-        password_hash=hash_password(password),
-        created_at=db.utcnow(),
+    _run(
+        lambda: create_account(
+            login=login, name=name or login, password=password, roles=[Role.ADMIN]
+        )
     )
-    user.grants = [RoleGrant(role="admin")]
-    db.session.add(user)
-    db.session.commit()
     click.echo(f"Administrator {login} created.")
+
+
+def _run(work: Callable[[], T]) -> T:
+    """The write boundary for a command: commit once, or say what is wrong and exit 1."""
+    try:
+        return writes.run(work)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None

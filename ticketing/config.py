@@ -9,6 +9,14 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
+PACKAGE = Path(__file__).resolve().parent
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def asset_dir(name: str) -> Path:
+    """Top-level folders (templates, static, …) in a checkout; inside the package in a wheel."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else PACKAGE.parent / name
 
 
 class ConfigError(RuntimeError):
@@ -59,6 +67,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
         "PASSWORD_HASH_FAST": False,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "TIME_TARGETS": _time_targets(),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
@@ -91,5 +100,7 @@ def _check(settings: Mapping[str, Any]) -> None:
         not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEFAULT_SECRET_KEY
     ):
         raise ConfigError("Set SECRET_KEY to a long random value before running in production")
+    if settings["LOG_LEVEL"] not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL must be one of " + ", ".join(LOG_LEVELS))
     if settings["SQLITE_SYNCHRONOUS"] not in {"FULL", "NORMAL"}:
         raise ConfigError("SQLITE_SYNCHRONOUS must be FULL or NORMAL")

@@ -28,6 +28,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _frozen_now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
     "frozen_now", default=None
 )
+_reading: contextvars.ContextVar[bool] = contextvars.ContextVar("reading", default=False)
 
 
 ZONE_TIME = ZoneInfo("Asia/Shanghai")
@@ -97,10 +98,24 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
     def _on_begin(conn: Any) -> None:
         # Writers take the lock when they start, so they wait their turn (busy_timeout)
         # instead of failing later with "database is locked" on the read→write upgrade.
-        read_only = has_request_context() and request.method in SAFE_METHODS
+        read_only = _reading.get() or (has_request_context() and request.method in SAFE_METHODS)
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside only read: on SQLite they take no write lock.
+
+    For a write request that must first do slow work on what it read (verifying a password),
+    read inside, end the read with `session.commit()`, then do the slow work and the writes.
+    """
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def remove_on_rollback(path: Path) -> None:

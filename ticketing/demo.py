@@ -2,7 +2,7 @@
 
 `flask demo` calls load() inside an app context and commits. Organisations and people are
 plain rows; every ticket is made by the real services (create_draft, add_comment) and moved
-by workflow.perform() under a frozen clock, so each history reads like a real one: steps in
+by transitions.perform() under a frozen clock, so each history reads like a real one: steps in
 working hours over the last eight months, routing, expert work, outcome transfer, and the
 unhappy paths (return, transfer, decline, reassign, reopen, abandon, withdraw).
 
@@ -23,15 +23,15 @@ from decimal import Decimal
 import click
 from sqlalchemy import func, select
 
-from ticketing import db, workflow
+from ticketing import db
 from ticketing.accounts.models import ExpertProfile, Role, RoleGrant, User
 from ticketing.accounts.services import hash_password
 from ticketing.orgs import credit_code
 from ticketing.orgs.models import County, Enterprise, Park, University, Zone
-from ticketing.outcomes.models import CooperationForm, Outcome
-from ticketing.tickets import services
+from ticketing.outcomes.models import Outcome
+from ticketing.tickets import services, transitions
 from ticketing.tickets.models import Category, Comment, Priority, Ticket, TicketEvent
-from ticketing.workflow import TERMINAL, State
+from ticketing.workflow import TERMINAL, CooperationForm, State
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_URL = "http://127.0.0.1:5000"
@@ -1674,7 +1674,7 @@ class _Builder:
 
     def _step(self, p: _Plan, step: str, moment: datetime) -> None:
         rng, admin = self.rng, self.users[ADMIN[0]]
-        perform = workflow.perform
+        perform = transitions.perform
         if step == "create":
             category, title, description, _ = p.problem
             p.ticket = services.create_draft(

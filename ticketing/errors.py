@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import secrets
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, flash, g, has_request_context, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
+
+from ticketing import db
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -34,13 +41,17 @@ class NotAllowed(DomainError):
     status = 403
 
 
-class InvalidTransition(DomainError):
+class Conflict(DomainError):
+    """The request met a state that no longer allows it; reloading shows why."""
+
     status = 409
 
 
-class StaleTicket(DomainError):
-    status = 409
+class InvalidTransition(Conflict):
+    pass
 
+
+class StaleTicket(Conflict):
     def __init__(self, message: str | None = None) -> None:
         super().__init__(
             message or _l("Someone else changed this ticket meanwhile. Reload it and try again.")
@@ -84,11 +95,30 @@ def register(app: Flask) -> None:
         return _flash_back(_l("The form expired. Please send it again."), 400)
 
     @app.errorhandler(500)
-    def _server_error(_exc: Exception) -> tuple[str, int]:
-        from ticketing import db
-
+    def _server_error(exc: Exception) -> tuple[str, int]:
+        original = getattr(exc, "original_exception", None) or exc
+        log.error(
+            "server error on %s %s [request %s]",
+            request.method,
+            request.path,
+            request_id(),
+            exc_info=(type(original), original, original.__traceback__),
+        )
         db.session.rollback()  # the page itself reads the database
         return _page(500)
+
+
+def request_id() -> str:
+    """The id of the current request, shown on error pages and written in every log line."""
+    if not has_request_context():
+        return "-"
+    if "request_id" not in g:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+    return g.request_id
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def _flash_back(message: str, status: int) -> Response:
@@ -115,10 +145,12 @@ ERROR_TITLES = {
 
 
 def _page(code: int) -> tuple[str, int]:
-    return render_template("error.html", code=code, title=ERROR_TITLES[code]), code
+    page = render_template("error.html", code=code, title=ERROR_TITLES[code], ref=request_id())
+    return page, code
 
 
 __all__ = [
+    "Conflict",
     "DomainError",
     "InvalidTransition",
     "NotAllowed",

@@ -19,13 +19,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from ticketing import asset_dir
 from ticketing.accounts.models import ROLE_LABELS
+from ticketing.config import asset_dir
 from ticketing.db import utcnow
-from ticketing.outcomes.models import COOPERATION_FORM_LABELS
 from ticketing.tickets import deadlines
 from ticketing.tickets.models import CATEGORY_LABELS, PRIORITY_LABELS
-from ticketing.workflow import BY_ACTION, STATE_LABELS, STATE_NEXT
+from ticketing.workflow import BY_ACTION, COOPERATION_FORM_LABELS, STATE_LABELS, STATE_NEXT
 
 LOCALES = ("zh", "en")
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -37,6 +36,8 @@ ACTION_LABELS: dict[str, Any] = {
     "comment": _l("Commented"),
     "attach": _l("Added a file"),
     "visit": _l("Recorded a visit"),
+    "mark_confidential": _l("Marked the ticket confidential"),
+    "unmark_confidential": _l("Lifted the confidential mark"),
     **{action: t.label for action, t in BY_ACTION.items()},
 }
 

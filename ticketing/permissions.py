@@ -7,11 +7,28 @@ attachment download uses. `holds()` answers the relations the transition table n
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
+from ticketing import db
 from ticketing.accounts.models import Role, User, commissioner_enterprise
+from ticketing.errors import NotAllowed
 from ticketing.tickets.models import Ticket, TicketExpert, TicketUniversity
 from ticketing.workflow import TERMINAL, State, Who
+
+
+def is_admin(user: Any) -> bool:
+    """A signed-in, active zone administrator (anonymous visitors are not)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active) and (
+        Role.ADMIN in user.roles
+    )
+
+
+def require_admin(user: User, message: Any) -> None:
+    """For services that only zone administrators may call."""
+    if not is_admin(user):
+        raise NotAllowed(message)
 
 
 def visible_tickets(user: User) -> ColumnElement[bool]:
@@ -68,8 +85,6 @@ def holds(user: User, who: Who, ticket: Ticket) -> bool:
 
 def can_view(user: User, ticket: Ticket) -> bool:
     """The Python twin of visible_tickets() for one loaded ticket (tests keep them equal)."""
-    from ticketing import db
-
     if not user.is_active:
         return False
     if ticket.state == State.DRAFT:
@@ -98,8 +113,6 @@ def can_see_internal(user: User, ticket: Ticket) -> bool:
 
 
 def _linked_as_staff(user: User, ticket: Ticket) -> bool:
-    from ticketing import db
-
     conditions = []
     if Role.LIAISON in user.roles and user.university_id is not None:
         conditions.append(

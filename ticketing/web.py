@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import exc, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ticketing import db
+from ticketing import db, permissions
 from ticketing.accounts.models import User
 from ticketing.accounts.services import load_user
 from ticketing.config import ConfigError
+from ticketing.errors import request_id
+from ticketing.tickets.queries import queues_for
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -43,6 +51,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     app.after_request(_security_headers)
+    app.after_request(_request_id_header)
     app.context_processor(_layout_context)
 
 
@@ -66,10 +75,26 @@ def _security_headers(response: Response) -> Response:
 
 
 def _layout_context() -> dict[str, object]:
-    from ticketing.tickets.queries import queues_for
-
     queues = queues_for(current_user) if current_user.is_authenticated else []
-    return {"nav_queues": queues}
+    return {"nav_queues": queues, "is_admin": permissions.is_admin}
+
+
+def admin_required(view: Callable[P, R]) -> Callable[P, R]:
+    """A page for zone administrators: sign-in first, and 404 for everyone else."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not permissions.is_admin(current_user):
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _request_id_header(response: Response) -> Response:
+    response.headers["X-Request-ID"] = request_id()
+    return response
 
 
 def safe_next(target: str | None) -> str | None:

@@ -1,24 +1,21 @@
-"""The ticket state machine as data, and perform(): the only way a ticket's state changes.
+"""The ticket state machine as data: states, relations, the transition table with typed fields.
 
-Each row of TRANSITIONS mirrors one row of the transition table in DOMAIN.md. The pages
-draw their action buttons from it, the tests walk it, and perform() enforces it.
+This is the ground floor: it imports nothing of the package. Each row of TRANSITIONS mirrors
+one row of the transition table in DOMAIN.md. The pages draw their buttons and action forms
+from it, the service coerces and checks what it is given by its typed fields
+(`tickets/fields.py`), the tests walk it, and `tickets/transitions.py` enforces it.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-
-from ticketing.errors import InvalidTransition, NotAllowed, NotFound, RuleViolation, StaleTicket
-
-if TYPE_CHECKING:
-    from ticketing.accounts.models import User
-    from ticketing.tickets.models import Ticket, TicketEvent
 
 
 class State(StrEnum):
@@ -85,6 +82,8 @@ WITH_EXPERT = WITH_UNIVERSITY - {State.UNIVERSITY_ASSIGNED}
 WITH_RESOLUTION = frozenset(
     {State.RESOLVED, State.OUTCOME_INTENTION, State.OUTCOME_AGREEMENT, State.OUTCOME_LANDED}
 )
+# An expert's open work: what counts against their capacity.
+EXPERT_WORKING = frozenset({State.EXPERT_ASSIGNED, State.IN_PROGRESS})
 
 
 class Who(StrEnum):
@@ -97,155 +96,180 @@ class Who(StrEnum):
     EXPERT = "expert"  # the expert assigned to the ticket now
 
 
+class CooperationForm(StrEnum):
+    TECH_SERVICE = "tech_service"
+    JOINT_RD = "joint_rd"
+    COMMISSIONED = "commissioned"
+    TRANSFER = "transfer"
+    LICENSING = "licensing"
+    PLATFORM = "platform"
+    TALENT = "talent"
+    OTHER = "other"
+
+
+COOPERATION_FORM_LABELS = {
+    CooperationForm.TECH_SERVICE: _l("Technical service"),
+    CooperationForm.JOINT_RD: _l("Joint research and development"),
+    CooperationForm.COMMISSIONED: _l("Commissioned development"),
+    CooperationForm.TRANSFER: _l("Technology transfer"),
+    CooperationForm.LICENSING: _l("Patent licensing"),
+    CooperationForm.PLATFORM: _l("Joint lab or platform"),
+    CooperationForm.TALENT: _l("Talent training"),
+    CooperationForm.OTHER: _l("Other"),
+}
+
+
+class Kind(StrEnum):
+    """The kinds of data an action can ask for."""
+
+    ID = "id"  # the id of a row; Field.of names what (university, expert)
+    TEXT = "text"  # text up to Field.max_length characters
+    DATE = "date"  # a calendar day, not in the future and not before the ticket was filed
+    MONEY = "money"  # an amount in 万元 (10,000 yuan), 0 … MONEY_MAX, at most two decimals
+    CHOICE = "choice"  # one of Field.choices
+    SCORE = "score"  # a whole number from SCORE_RANGE[0] to SCORE_RANGE[1]
+
+
+MONEY_MAX = Decimal("9999999999.99")
+SCORE_RANGE = (1, 5)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One piece of data an action asks for, with its kind and its bounds."""
+
+    name: str
+    kind: Kind
+    label: Any
+    required: bool = True
+    of: str = ""  # ID: what the id names
+    max_length: int = 0  # TEXT
+    multiline: bool = True  # TEXT: a paragraph (else one line)
+    choices: Mapping[str, Any] = field(default_factory=dict)  # CHOICE: value → label
+    help: Any = ""
+
+
+def _ref(name: str, of: str, label: Any) -> Field:
+    return Field(name, Kind.ID, label, of=of)
+
+
+def _text(name: str, label: Any, max_length: int, *, help: Any = "", line: bool = False) -> Field:
+    return Field(name, Kind.TEXT, label, max_length=max_length, multiline=not line, help=help)
+
+
+def _day(name: str, label: Any) -> Field:
+    return Field(name, Kind.DATE, label)
+
+
+def _money(name: str, label: Any) -> Field:
+    return Field(name, Kind.MONEY, label)
+
+
+REASON = _text("reason", _l("Reason"), 2000)
+UNIVERSITY = _ref("university_id", "university", _l("University"))
+EXPERT = _ref("expert_id", "expert", _l("Expert"))
+RESOLUTION = _text(
+    "resolution",
+    _l("Resolution"),
+    10_000,
+    help=_l("What was found, what was done, and what the enterprise should do next."),
+)
+SATISFACTION = Field("satisfaction", Kind.SCORE, _l("Satisfaction (optional)"), required=False)
+COOPERATION = Field(
+    "cooperation_form", Kind.CHOICE, _l("Form of cooperation"), choices=COOPERATION_FORM_LABELS
+)
+INTENTION_DATE = _day("intention_date", _l("Date of the intention"))
+AGREEMENT_NUMBER = _text("agreement_number", _l("Agreement number"), 60, line=True)
+AGREEMENT_DATE = _day("agreement_date", _l("Date signed"))
+AMOUNT = _money("amount", _l("Amount (10,000 yuan)"))
+LANDED_DATE = _day("landed_date", _l("Date landed"))
+LANDING = _text("landing_description", _l("What has landed"), 10_000)
+BENEFIT = _money("economic_benefit", _l("Economic benefit (10,000 yuan)"))
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
     sources: frozenset[State]
     target: State
     who: frozenset[Who]
-    requires: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()
+    fields: tuple[Field, ...] = ()
     label: Any = ""
     confirm: bool = False  # irreversible: the page asks before sending
 
+    @property
+    def requires(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.required)
 
-def _t(action, sources, target, who, requires=(), optional=(), label="", confirm=False):
+    @property
+    def optional(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if not f.required)
+
+
+def _t(action, sources, target, who, fields=(), label="", confirm=False):  # type: ignore[no-untyped-def]
     return Transition(
-        action,
-        frozenset(sources),
-        target,
-        frozenset(who),
-        tuple(requires),
-        tuple(optional),
-        label,
-        confirm,
+        action, frozenset(sources), target, frozenset(who), tuple(fields), label, confirm
     )
 
 
 S, W = State, Who
 WORKING = (S.SUBMITTED, S.UNIVERSITY_ASSIGNED, S.EXPERT_ASSIGNED, S.IN_PROGRESS)
 # fmt: off
-# action, from-states, to-state, who may, what must be given (optional), label, confirm
+# action, from-states, to-state, who may, what must (or may) be given, label, confirm
 TRANSITIONS: tuple[Transition, ...] = (
     _t("submit", [S.DRAFT], S.SUBMITTED, [W.FILER], label=_l("Submit")),
-    _t("route", [S.SUBMITTED], S.UNIVERSITY_ASSIGNED, [W.ADMIN], ["university_id"],
+    _t("route", [S.SUBMITTED], S.UNIVERSITY_ASSIGNED, [W.ADMIN], [UNIVERSITY],
        label=_l("Route to a university")),
-    _t("return", [S.UNIVERSITY_ASSIGNED], S.SUBMITTED, [W.LIAISON], ["reason"],
+    _t("return", [S.UNIVERSITY_ASSIGNED], S.SUBMITTED, [W.LIAISON], [REASON],
        label=_l("Return to the zone")),
     _t("transfer", [S.UNIVERSITY_ASSIGNED, S.EXPERT_ASSIGNED, S.IN_PROGRESS],
-       S.UNIVERSITY_ASSIGNED, [W.ADMIN], ["university_id", "reason"],
+       S.UNIVERSITY_ASSIGNED, [W.ADMIN], [UNIVERSITY, REASON],
        label=_l("Transfer to another university")),
     _t("assign_expert", [S.UNIVERSITY_ASSIGNED], S.EXPERT_ASSIGNED, [W.LIAISON, W.ADMIN],
-       ["expert_id"], label=_l("Assign an expert")),
+       [EXPERT], label=_l("Assign an expert")),
     _t("reassign_expert", [S.EXPERT_ASSIGNED, S.IN_PROGRESS], S.EXPERT_ASSIGNED,
-       [W.LIAISON, W.ADMIN], ["expert_id", "reason"], label=_l("Reassign the expert")),
-    _t("decline", [S.EXPERT_ASSIGNED], S.UNIVERSITY_ASSIGNED, [W.EXPERT], ["reason"],
+       [W.LIAISON, W.ADMIN], [EXPERT, REASON], label=_l("Reassign the expert")),
+    _t("decline", [S.EXPERT_ASSIGNED], S.UNIVERSITY_ASSIGNED, [W.EXPERT], [REASON],
        label=_l("Decline")),
     _t("start", [S.EXPERT_ASSIGNED], S.IN_PROGRESS, [W.EXPERT], label=_l("Accept and start")),
-    _t("resolve", [S.IN_PROGRESS], S.RESOLVED, [W.EXPERT], ["resolution"],
+    _t("resolve", [S.IN_PROGRESS], S.RESOLVED, [W.EXPERT], [RESOLUTION],
        label=_l("Write the resolution")),
-    _t("reopen", [S.RESOLVED], S.IN_PROGRESS, [W.COMMISSIONER, W.ADMIN], ["reason"],
+    _t("reopen", [S.RESOLVED], S.IN_PROGRESS, [W.COMMISSIONER, W.ADMIN], [REASON],
        label=_l("Reopen")),
-    _t("close", [S.RESOLVED], S.CLOSED, [W.COMMISSIONER, W.ADMIN], optional=["satisfaction"],
+    _t("close", [S.RESOLVED], S.CLOSED, [W.COMMISSIONER, W.ADMIN], [SATISFACTION],
        label=_l("Confirm and close"), confirm=True),
     _t("record_intention", [S.RESOLVED], S.OUTCOME_INTENTION, [W.COMMISSIONER, W.ADMIN],
-       ["cooperation_form", "intention_date"], label=_l("Record a cooperation intention")),
+       [COOPERATION, INTENTION_DATE], label=_l("Record a cooperation intention")),
     _t("sign_agreement", [S.OUTCOME_INTENTION], S.OUTCOME_AGREEMENT,
-       [W.COMMISSIONER, W.ADMIN], ["agreement_number", "agreement_date", "amount"],
+       [W.COMMISSIONER, W.ADMIN], [AGREEMENT_NUMBER, AGREEMENT_DATE, AMOUNT],
        label=_l("Record the signed agreement")),
     _t("land", [S.OUTCOME_AGREEMENT], S.OUTCOME_LANDED, [W.ADMIN],
-       ["landed_date", "landing_description", "economic_benefit"],
-       label=_l("Record the outcome as landed"), confirm=True),
+       [LANDED_DATE, LANDING, BENEFIT], label=_l("Record the outcome as landed"), confirm=True),
     _t("abandon", [S.OUTCOME_INTENTION, S.OUTCOME_AGREEMENT], S.CLOSED,
-       [W.COMMISSIONER, W.ADMIN], ["reason"], label=_l("Abandon the cooperation"),
+       [W.COMMISSIONER, W.ADMIN], [REASON], label=_l("Abandon the cooperation"),
        confirm=True),
-    _t("withdraw", WORKING, S.WITHDRAWN, [W.FILER, W.ADMIN], ["reason"],
+    _t("withdraw", WORKING, S.WITHDRAWN, [W.FILER, W.ADMIN], [REASON],
        label=_l("Withdraw"), confirm=True),
 )
 # fmt: on
 BY_ACTION: Mapping[str, Transition] = {t.action: t for t in TRANSITIONS}
 
 
-def transition(action: str) -> Transition:
-    try:
-        return BY_ACTION[action]
-    except KeyError:
-        raise NotFound(_l("Unknown action")) from None
+def path_to(state: State | str) -> tuple[str, ...]:
+    """The shortest series of actions from a new draft to `state` (table order breaks ties).
 
-
-def may(user: User, action: str, ticket: Ticket) -> bool:
-    """Whether `user` may perform `action` on `ticket` now (state and relation)."""
-    from ticketing import permissions
-
-    t = BY_ACTION.get(action)
-    if t is None or ticket.state not in t.sources or not user.is_active:
-        return False
-    return any(permissions.holds(user, who, ticket) for who in t.who)
-
-
-def available(ticket: Ticket, user: User) -> list[Transition]:
-    """The actions `user` may take on `ticket` now, in table order (for buttons, the API)."""
-    return [t for t in TRANSITIONS if may(user, t.action, ticket)]
-
-
-def check(ticket: Ticket, action: str, actor: User) -> Transition:
-    """Raise the error perform() would raise for the state and the actor; else the transition."""
-    from ticketing import permissions
-
-    t = transition(action)
-    if not permissions.can_view(actor, ticket):
-        raise NotFound(_l("Ticket not found"))
-    if ticket.state not in t.sources:
-        raise InvalidTransition(
-            _l(
-                "“%(action)s” is not possible while the ticket is “%(state)s”.",
-                action=t.label,
-                state=STATE_LABELS[State(ticket.state)],
-            )
-        )
-    if not actor.is_active or not any(permissions.holds(actor, who, ticket) for who in t.who):
-        raise NotAllowed(_l("You may not “%(action)s” on this ticket.", action=t.label))
-    return t
-
-
-def perform(
-    ticket: Ticket,
-    action: str,
-    actor: User,
-    *,
-    expected_version: int | None = None,
-    **data: Any,
-) -> TicketEvent:
-    """Check and apply one transition, write its history event; flush, never commit."""
-    from flask import current_app
-
-    from ticketing import db
-    from ticketing.db import utcnow
-    from ticketing.tickets import deadlines, effects
-
-    t = check(ticket, action, actor)
-    if expected_version is not None and expected_version != ticket.version:
-        raise StaleTicket()
-    given = _required(t, data)
-    from_state = ticket.state
-    with db.session.no_autoflush:  # one UPDATE of the ticket, so one version step
-        details = effects.apply(t, ticket, actor, given)
-        ticket.state = t.target
-        ticket.updated_at = utcnow()
-        ticket.due_at = deadlines.due_at(
-            t.target, ticket.priority, ticket.updated_at, current_app.config["TIME_TARGETS"]
-        )
-    return effects.record(ticket, actor, action, from_state, t.target, details)
-
-
-def _required(t: Transition, data: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = set(data) - set(t.requires) - set(t.optional)
-    if unknown:
-        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
-    for name in t.requires:
-        value = data.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            raise RuleViolation(name, _l("This field is required."))
-        if isinstance(value, Decimal | int) and not isinstance(value, bool) and value < 0:
-            raise RuleViolation(name, _l("The amount must not be negative."))
-    return {name: data[name] for name in (*t.requires, *t.optional) if name in data}
+    Test factories and the demo follow these paths, so a new state is reachable there as soon
+    as the table leads to it.
+    """
+    goal = State(state)
+    paths: dict[State, tuple[str, ...]] = {State.DRAFT: ()}
+    queue = deque([State.DRAFT])
+    while queue:
+        here = queue.popleft()
+        for t in TRANSITIONS:
+            if here in t.sources and t.target not in paths:
+                paths[t.target] = (*paths[here], t.action)
+                queue.append(t.target)
+    if goal not in paths:
+        raise ValueError(f"no transition leads to {goal}")
+    return paths[goal]

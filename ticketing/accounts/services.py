@@ -11,10 +11,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ticketing import db
+from ticketing import db, permissions
 from ticketing.accounts.models import ExpertProfile, Role, RoleGrant, User, new_session_token
 from ticketing.errors import NotAllowed, RuleViolation
 from ticketing.orgs.models import Enterprise, University
+from ticketing.values import row_id, whole_number
+from ticketing.writes import explain_unique
 
 LOCALES = ("zh", "en")
 PASSWORD_MIN = 8
@@ -72,9 +74,17 @@ _DUMMY_HASH: str | None = None
 
 
 def authenticate(login: str, password: str) -> User | None:
-    """The active user with this login and password, or None (same work either way)."""
+    """The active user with this login and password, or None (same work either way).
+
+    The look-up ends its transaction before the password is verified, so the slow hash holds
+    no lock (on SQLite a write request's transaction would hold the database's write lock).
+    """
     global _DUMMY_HASH
-    user = db.session.scalar(select(User).where(func.lower(User.login) == login.strip().lower()))
+    with db.reading():
+        user = db.session.scalar(
+            select(User).where(func.lower(User.login) == login.strip().lower())
+        )
+        db.session.commit()
     hasher = _hasher()
     if user is None or not user.active:
         _DUMMY_HASH = _DUMMY_HASH or hasher.hash("not-a-real-password")
@@ -93,9 +103,10 @@ def authenticate(login: str, password: str) -> User | None:
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the id carries the session token (see User.get_id)."""
     raw_id, _, token = user_id.partition(":")
-    if not raw_id.isdigit() or not token:
+    number = row_id(raw_id)
+    if number is None or not token:
         return None
-    user = db.session.get(User, int(raw_id))
+    user = db.session.get(User, number)
     if user is None or not user.active or user.session_token != token:
         return None
     return user
@@ -140,8 +151,24 @@ USER_FIELDS = (
 
 def save_user(user: User | None, actor: User, **data: Any) -> User:
     """Create (user=None) or update a person with their roles and links (admins only)."""
-    if not actor.is_active or Role.ADMIN not in actor.roles:
-        raise NotAllowed(_l("Only zone administrators manage users."))
+    permissions.require_admin(actor, _l("Only zone administrators manage users."))
+    if user is not None and user.id == actor.id:
+        if Role.ADMIN not in set(data.get("roles") or ()):
+            raise RuleViolation("roles", _l("You cannot remove your own administrator role."))
+        if not data.get("active", True):
+            raise RuleViolation("active", _l("You cannot disable your own account."))
+    return _store(user, data)
+
+
+def create_account(*, is_demo: bool = False, **data: Any) -> User:
+    """A person created by the system itself: `flask create-admin`, the demo, imports."""
+    user = _store(None, data)
+    user.is_demo = is_demo
+    return user
+
+
+def _store(user: User | None, data: dict[str, Any]) -> User:
+    """Every creation and change of a person passes here: the same checks for every caller."""
     unknown = set(data) - set(USER_FIELDS)
     if unknown:
         raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
@@ -152,17 +179,13 @@ def save_user(user: User | None, actor: User, **data: Any) -> User:
     if user is not None:
         clash = clash.where(User.id != user.id)
     if db.session.scalar(clash) is not None:
-        raise RuleViolation("login", _l("This login is taken."))
+        raise RuleViolation("login", LOGIN_TAKEN)
     name = " ".join(str(data.get("name") or "").split())
     if not name or len(name) > 60:
         raise RuleViolation("name", _l("Enter the person's name (up to 60 characters)."))
     roles = set(data.get("roles") or ())
     if not roles or not roles <= set(Role):
         raise RuleViolation("roles", _l("Give the person at least one role."))
-    if user is not None and user.id == actor.id and Role.ADMIN not in roles:
-        raise RuleViolation("roles", _l("You cannot remove your own administrator role."))
-    if user is not None and user.id == actor.id and not data.get("active", True):
-        raise RuleViolation("active", _l("You cannot disable your own account."))
     university_id = _university_for(roles, data.get("university_id"))
     enterprises = _enterprises_for(roles, data.get("enterprise_ids") or ())
     password = data.get("password") or ""
@@ -173,7 +196,7 @@ def save_user(user: User | None, actor: User, **data: Any) -> User:
     if user is None:
         user = User(login=login, name=name, password_hash="", created_at=db.utcnow())
         db.session.add(user)
-    was_active = user.active
+    was_active = user.active is not False
     user.login, user.name = login, name
     user.email = str(data.get("email") or "").strip()[:200]
     user.phone = str(data.get("phone") or "").strip()[:40]
@@ -192,13 +215,19 @@ def save_user(user: User | None, actor: User, **data: Any) -> User:
     return user
 
 
+LOGIN_TAKEN = _l("This login is taken.")
+explain_unique("uq_user_login", "login", LOGIN_TAKEN)
+explain_unique("uq_user_login_lower", "login", LOGIN_TAKEN)
+
+
 def _university_for(roles: set[str], value: Any) -> int | None:
     needs = bool({Role.LIAISON, Role.EXPERT} & roles)
     if value in (None, "", 0, "0"):
         if needs:
             raise RuleViolation("university_id", _l("Liaisons and experts belong to a university."))
         return None
-    university = db.session.get(University, int(value))
+    wanted = row_id(value)
+    university = db.session.get(University, wanted) if wanted else None
     if university is None:
         raise RuleViolation("university_id", _l("Choose one from the list."))
     return university.id if needs else None
@@ -207,7 +236,11 @@ def _university_for(roles: set[str], value: Any) -> int | None:
 def _enterprises_for(roles: set[str], ids: Any) -> list[Enterprise]:
     if Role.COMMISSIONER not in roles:
         return []
-    wanted = {int(i) for i in ids}
+    if isinstance(ids, str | bytes) or not hasattr(ids, "__iter__"):
+        raise RuleViolation("enterprise_ids", _l("Choose enterprises from the list."))
+    wanted = {row_id(i) for i in ids}
+    if None in wanted:
+        raise RuleViolation("enterprise_ids", _l("Choose enterprises from the list."))
     found = list(db.session.scalars(select(Enterprise).where(Enterprise.id.in_(wanted))))
     if len(found) != len(wanted):
         raise RuleViolation("enterprise_ids", _l("Choose enterprises from the list."))
@@ -221,10 +254,10 @@ def _save_profile(user: User, roles: set[str], data: dict[str, Any]) -> None:
     profile = user.expert_profile or ExpertProfile()
     profile.title = str(data.get("title") or "").strip()[:60]
     profile.expertise = str(data.get("expertise") or "").strip()[:2000]
-    try:
-        capacity = int(data.get("capacity", 5) if data.get("capacity") not in (None, "") else 5)
-    except (TypeError, ValueError):
-        raise RuleViolation("capacity", _l("Enter a whole number.")) from None
+    raw = data.get("capacity")
+    capacity = 5 if raw in (None, "") else whole_number(raw)
+    if capacity is None:
+        raise RuleViolation("capacity", _l("Enter a whole number."))
     if not 0 <= capacity <= 100:
         raise RuleViolation("capacity", _l("Capacity is between 0 and 100 open tickets."))
     profile.capacity = capacity

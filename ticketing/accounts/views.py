@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import (
     Blueprint,
     abort,
@@ -14,21 +16,23 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ticketing import db
-from ticketing.accounts import services
+from ticketing import writes
+from ticketing.accounts import queries, services
 from ticketing.accounts.forms import LoginForm, PasswordForm, UserForm
 from ticketing.accounts.models import Role, User
-from ticketing.errors import RuleViolation, apply_violation
+from ticketing.errors import RuleViolation
 from ticketing.i18n import COOKIE, LOCALES
-from ticketing.orgs.models import Enterprise, University
-from ticketing.web import get_remote_address, limiter, safe_next
+from ticketing.orgs import queries as org_queries
+from ticketing.web import admin_required, get_remote_address, limiter, safe_next
 
 bp = Blueprint("accounts", __name__)
+log = logging.getLogger(__name__)
 
 
 def _login_limit() -> str:
@@ -52,19 +56,26 @@ def _limits_enabled() -> bool:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], exempt_when=_limits_enabled)
 @limiter.limit(_login_ip_limit, methods=["POST"], exempt_when=_limits_enabled)
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("tickets.home"))
     form = LoginForm()
-    if form.validate_on_submit():
+
+    def sign_in() -> User:
         user = services.authenticate(form.login.data, form.password.data)
-        if user is not None:
-            session.clear()
-            login_user(user, remember=form.remember.data)
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or url_for("tickets.home"))
-        form.password.errors.append(_("The login or password is not right."))
-    return render_template("accounts/login.html", form=form)
+        if user is None:
+            log.info("refused sign-in for %r from %s", form.login.data[:60], get_remote_address())
+            raise RuleViolation("password", _l("The login or password is not right."))
+        session.clear()
+        login_user(user, remember=form.remember.data)
+        return user
+
+    return writes.submit(
+        form,
+        sign_in,
+        done=lambda _user: redirect(safe_next(request.args.get("next")) or url_for("tickets.home")),
+        again=lambda status, _message: (render_template("accounts/login.html", form=form), status),
+    )
 
 
 @bp.post("/logout")
@@ -82,8 +93,7 @@ def language() -> Response:
     if locale not in LOCALES:
         abort(400)
     if current_user.is_authenticated:
-        services.set_locale(current_user, locale)
-        db.session.commit()
+        writes.run(lambda: services.set_locale(current_user, locale))
     target = safe_next(request.form.get("next")) or url_for("tickets.home")
     response = make_response(redirect(target, 303))
     response.set_cookie(COOKIE, locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
@@ -92,41 +102,38 @@ def language() -> Response:
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
-def account() -> str | Response:
+def account() -> ResponseReturnValue:
     form = PasswordForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            services.change_password(user, user, current=form.current.data, new=form.new.data)
-        except RuleViolation as violation:
-            apply_violation(form, violation)
-        else:
-            db.session.commit()
-            login_user(user)  # a fresh cookie with the new session token
-            flash(_("Your password has been changed. Other devices are signed out."), "success")
-            return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form)
+    user = current_user._get_current_object()
 
+    def changed(_result: None) -> Response:
+        login_user(user)  # a fresh cookie with the new session token
+        flash(_("Your password has been changed. Other devices are signed out."), "success")
+        return redirect(url_for("accounts.account"))
 
-def _require_admin() -> None:
-    if Role.ADMIN not in current_user.roles:
-        abort(404)
+    return writes.submit(
+        form,
+        lambda: services.change_password(user, user, current=form.current.data, new=form.new.data),
+        done=changed,
+        again=lambda status, _message: (
+            render_template("accounts/account.html", form=form),
+            status,
+        ),
+    )
 
 
 @bp.get("/admin/users")
-@login_required
+@admin_required
 def users() -> str:
-    _require_admin()
-    rows = db.session.scalars(select(User).order_by(User.name)).all()
-    return render_template("admin/users.html", users=rows)
+    return render_template("admin/users.html", users=queries.all_users())
 
 
 def _user_form(user: User | None) -> UserForm:
     form = UserForm(obj=user) if request.method == "GET" and user else UserForm()
-    universities = db.session.scalars(select(University).order_by(University.name)).all()
-    form.university_id.choices = [(0, "—")] + [(u.id, u.name) for u in universities]
-    enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
-    form.enterprise_ids.choices = [(e.id, e.name) for e in enterprises]
+    form.university_id.choices = [(0, "—")] + [
+        (u.id, u.name) for u in org_queries.all_universities()
+    ]
+    form.enterprise_ids.choices = [(e.id, e.name) for e in org_queries.all_enterprises()]
     if request.method == "GET" and user is not None:
         form.roles.data = sorted(user.roles)
         form.enterprise_ids.data = sorted(user.enterprise_ids)
@@ -140,25 +147,38 @@ def _user_form(user: User | None) -> UserForm:
 
 @bp.route("/admin/users/new", methods=["GET", "POST"], defaults={"user_id": None})
 @bp.route("/admin/users/<int(max=2147483647):user_id>", methods=["GET", "POST"])
-@login_required
-def edit_user(user_id: int | None) -> str | Response:
-    _require_admin()
-    user = db.session.get(User, user_id) if user_id else None
-    if user_id and user is None:
-        abort(404)
+@admin_required
+def edit_user(user_id: int | None) -> ResponseReturnValue:
+    user = queries.get_user_or_404(user_id)
     form = _user_form(user)
-    if form.validate_on_submit():
-        data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-        try:
-            saved = services.save_user(user, current_user, **data)
-        except RuleViolation as violation:
-            apply_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Saved %(name)s.", name=saved.name), "success")
-            return redirect(url_for("accounts.users"))
-    title = user.name if user else _("New user")
-    page = render_template(
-        "admin/form.html", form=form, title=title, back=url_for("accounts.users")
+
+    def saved(person: User) -> Response:
+        flash(_("Saved %(name)s.", name=person.name), "success")
+        left = queries.open_assignments(person.id)
+        if left and (not person.active or Role.EXPERT not in person.roles):
+            flash(
+                _(
+                    "%(name)s can no longer work on %(count)d open tickets: %(numbers)s. "
+                    "Ask the university's liaison to reassign them.",
+                    name=person.name,
+                    count=len(left),
+                    numbers="、".join(t.number for t in left),
+                ),
+                "warning",
+            )
+        return redirect(url_for("accounts.users"))
+
+    def again(status: int, _message: str | None) -> tuple[str, int]:
+        page = render_template(
+            "admin/form.html",
+            form=form,
+            title=user.name if user else _("New user"),
+            back=url_for("accounts.users"),
+            open_work=queries.open_assignments(user.id) if user else [],
+        )
+        return page, status
+
+    data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    return writes.submit(
+        form, lambda: services.save_user(user, current_user, **data), done=saved, again=again
     )
-    return page, 422 if form.errors else 200

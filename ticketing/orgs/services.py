@@ -7,11 +7,13 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ticketing import db
-from ticketing.accounts.models import Role, User
-from ticketing.errors import NotAllowed, RuleViolation
+from ticketing import db, permissions
+from ticketing.accounts.models import User
+from ticketing.errors import RuleViolation
 from ticketing.orgs import credit_code
 from ticketing.orgs.models import County, Enterprise, Park, University
+from ticketing.values import row_id
+from ticketing.writes import explain_unique
 
 ENTERPRISE_FIELDS = (
     "name",
@@ -27,9 +29,13 @@ ENTERPRISE_FIELDS = (
 UNIVERSITY_FIELDS = ("name", "short_name", "active")
 
 
-def _require_admin(actor: User) -> None:
-    if not actor.is_active or Role.ADMIN not in actor.roles:
-        raise NotAllowed(_l("Only zone administrators manage organisations."))
+ADMINS_ONLY = _l("Only zone administrators manage organisations.")
+ENTERPRISE_NAME_TAKEN = _l("An enterprise with this name exists already.")
+CREDIT_CODE_TAKEN = _l("Another enterprise has this credit code.")
+UNIVERSITY_NAME_TAKEN = _l("A university with this name exists already.")
+explain_unique("uq_enterprise_name", "name", ENTERPRISE_NAME_TAKEN)
+explain_unique("uq_enterprise_credit_code", "credit_code", CREDIT_CODE_TAKEN)
+explain_unique("uq_university_name", "name", UNIVERSITY_NAME_TAKEN)
 
 
 def _name(value: Any, field: str = "name", limit: int = 200) -> str:
@@ -51,7 +57,7 @@ def _unique(model: Any, column: Any, value: Any, own_id: int | None, field: str,
 
 def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> Enterprise:
     """Create (enterprise=None) or update an enterprise after checking its credit code."""
-    _require_admin(actor)
+    permissions.require_admin(actor, ADMINS_ONLY)
     unknown = set(data) - set(ENTERPRISE_FIELDS)
     if unknown:
         raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
@@ -63,7 +69,7 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
         name,
         own_id,
         "name",
-        _l("An enterprise with this name exists already."),
+        ENTERPRISE_NAME_TAKEN,
     )
     code = credit_code.normalize(data.get("credit_code", ""))
     if not credit_code.is_valid(code):
@@ -77,7 +83,7 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
         code,
         own_id,
         "credit_code",
-        _l("Another enterprise has this credit code."),
+        CREDIT_CODE_TAKEN,
     )
     park_id = _optional_ref(Park, data.get("park_id"), "park_id")
     county_id = _optional_ref(County, data.get("county_id"), "county_id")
@@ -100,14 +106,15 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
 def _optional_ref(model: Any, value: Any, field: str) -> int | None:
     if value in (None, "", 0, "0"):
         return None
-    row = db.session.get(model, int(value))
+    wanted = row_id(value)
+    row = db.session.get(model, wanted) if wanted else None
     if row is None:
         raise RuleViolation(field, _l("Choose one from the list."))
     return row.id
 
 
 def save_university(university: University | None, actor: User, **data: Any) -> University:
-    _require_admin(actor)
+    permissions.require_admin(actor, ADMINS_ONLY)
     unknown = set(data) - set(UNIVERSITY_FIELDS)
     if unknown:
         raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
@@ -118,7 +125,7 @@ def save_university(university: University | None, actor: User, **data: Any) -> 
         name,
         university.id if university else None,
         "name",
-        _l("A university with this name exists already."),
+        UNIVERSITY_NAME_TAKEN,
     )
     if university is None:
         university = University(name=name, created_at=db.utcnow())

@@ -4,36 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ticketing.db import Base, utcnow
-
-
-class CooperationForm(StrEnum):
-    TECH_SERVICE = "tech_service"
-    JOINT_RD = "joint_rd"
-    COMMISSIONED = "commissioned"
-    TRANSFER = "transfer"
-    LICENSING = "licensing"
-    PLATFORM = "platform"
-    TALENT = "talent"
-    OTHER = "other"
-
-
-COOPERATION_FORM_LABELS = {
-    CooperationForm.TECH_SERVICE: _l("Technical service"),
-    CooperationForm.JOINT_RD: _l("Joint research and development"),
-    CooperationForm.COMMISSIONED: _l("Commissioned development"),
-    CooperationForm.TRANSFER: _l("Technology transfer"),
-    CooperationForm.LICENSING: _l("Patent licensing"),
-    CooperationForm.PLATFORM: _l("Joint lab or platform"),
-    CooperationForm.TALENT: _l("Talent training"),
-    CooperationForm.OTHER: _l("Other"),
-}
 
 MONEY = Numeric(14, 2)
 

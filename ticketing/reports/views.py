@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
-from flask_login import current_user, login_required
+from flask import Blueprint, render_template
+from flask_login import current_user
 
-from ticketing.accounts.models import Role
 from ticketing.reports.queries import dashboard
 from ticketing.tickets.models import CATEGORY_LABELS
+from ticketing.web import admin_required
 from ticketing.workflow import STATE_LABELS
 
 bp = Blueprint("reports", __name__)
 
 
 @bp.get("/dashboard")
-@login_required
+@admin_required
 def overview() -> str:
-    if Role.ADMIN not in current_user.roles:
-        abort(404)
     figures = dashboard(current_user)
     return render_template(
         "reports/dashboard.html", figures=figures, states=STATE_LABELS, categories=CATEGORY_LABELS

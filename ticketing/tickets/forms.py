@@ -5,7 +5,6 @@ Forms check shape (required, length, type); business rules are the services' job
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -15,18 +14,24 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
-    Field,
     HiddenField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
+from wtforms import Field as WTField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from ticketing.db import local_today
-from ticketing.outcomes.models import COOPERATION_FORM_LABELS
 from ticketing.tickets.models import CATEGORY_LABELS, PRIORITY_LABELS
-from ticketing.workflow import BY_ACTION
+from ticketing.workflow import BY_ACTION, MONEY_MAX, SCORE_RANGE, Field, Kind
 
 
 def _choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
@@ -69,6 +74,11 @@ class VisitForm(FlaskForm):
     agreed = TextAreaField(_l("What was agreed"), [Length(max=2000)])
 
 
+class ConfidentialForm(FlaskForm):
+    confidential = HiddenField()  # "1" to mark, "0" to lift
+    version = HiddenField()
+
+
 class AttachmentForm(FlaskForm):
     file = FileField(_l("File"), [FileRequired(_l("Choose a file."))])
     internal = BooleanField(_l("Internal (hidden from the enterprise side)"))
@@ -81,74 +91,49 @@ def optional_int(value: Any) -> int | None:
     return int(value)
 
 
-def _reason() -> Field:
-    return TextAreaField(_l("Reason"), [DataRequired(), Length(max=2000)])
-
-
-def _finite(_form: Any, field: Field) -> None:
+def _finite(_form: Any, field: WTField) -> None:
     if field.data is not None and not field.data.is_finite():
         raise StopValidation(_l("Enter an amount in 10,000 yuan, like 12.5."))
 
 
-def _money(label: Any) -> Field:
-    return DecimalField(
-        label,
-        [InputRequired(), _finite, NumberRange(min=0, max=9_999_999_999)],
-        places=2,
-        render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
-    )
+SCORES = [(str(n), str(n)) for n in range(SCORE_RANGE[1], SCORE_RANGE[0] - 1, -1)]
 
 
-def _date(label: Any) -> Field:
-    return DateField(label, [DataRequired()], default=local_today)
+def form_field(f: Field) -> WTField:
+    """The form field for one typed field of the transition table (the service re-checks)."""
+    required = [DataRequired()] if f.required else [Optional()]
+    if f.kind is Kind.ID:  # the view fills the choices
+        return SelectField(f.label, coerce=optional_int, validators=required)
+    if f.kind is Kind.TEXT:
+        widget = TextAreaField if f.multiline else StringField
+        return widget(f.label, [*required, Length(max=f.max_length)], description=f.help)
+    if f.kind is Kind.DATE:
+        return DateField(f.label, required, default=local_today)
+    if f.kind is Kind.MONEY:
+        return DecimalField(
+            f.label,
+            [InputRequired(), _finite, NumberRange(min=0, max=MONEY_MAX, message=MONEY_RANGE)],
+            render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
+        )
+    if f.kind is Kind.CHOICE:
+        return SelectField(f.label, choices=_choices(f.choices), validators=required)
+    if f.kind is Kind.SCORE:
+        return SelectField(f.label, choices=[("", _l("No score")), *SCORES])
+    raise ValueError(f"no form field for {f.kind}")
 
 
-SATISFACTION = [("", _l("No score"))] + [(str(n), str(n)) for n in range(5, 0, -1)]
-
-# One field per kind of data the transition table asks for.
-ACTION_FIELDS: dict[str, Callable[[], Field]] = {
-    "reason": _reason,
-    "university_id": lambda: SelectField(
-        _l("University"), coerce=optional_int, validators=[DataRequired()]
-    ),
-    "expert_id": lambda: SelectField(
-        _l("Expert"), coerce=optional_int, validators=[DataRequired()]
-    ),
-    "resolution": lambda: TextAreaField(
-        _l("Resolution"),
-        [DataRequired(), Length(max=10_000)],
-        description=_l("What was found, what was done, and what the enterprise should do next."),
-    ),
-    "satisfaction": lambda: SelectField(_l("Satisfaction (optional)"), choices=SATISFACTION),
-    "cooperation_form": lambda: SelectField(
-        _l("Form of cooperation"), choices=_choices(COOPERATION_FORM_LABELS)
-    ),
-    "intention_date": lambda: _date(_l("Date of the intention")),
-    "agreement_number": lambda: StringField(
-        _l("Agreement number"), [DataRequired(), Length(max=60)]
-    ),
-    "agreement_date": lambda: _date(_l("Date signed")),
-    "amount": lambda: _money(_l("Amount (10,000 yuan)")),
-    "landed_date": lambda: _date(_l("Date landed")),
-    "landing_description": lambda: TextAreaField(
-        _l("What has landed"), [DataRequired(), Length(max=10_000)]
-    ),
-    "economic_benefit": lambda: _money(_l("Economic benefit (10,000 yuan)")),
-}
+MONEY_RANGE = _l("Enter an amount from 0 to 9,999,999,999.99 (10,000 yuan).")
 
 
 class ActionForm(FlaskForm):
     version = HiddenField()
 
     def data_for_service(self) -> dict[str, Any]:
-        data = {
+        return {
             name: field.data
             for name, field in self._fields.items()
             if name not in ("csrf_token", "version")
         }
-        if "satisfaction" in data:
-            data["satisfaction"] = int(data["satisfaction"]) if data["satisfaction"] else None
-        return data
 
     def expected_version(self) -> int | None:
         raw = self.version.data
@@ -162,7 +147,7 @@ def action_form_class(action: str) -> type[ActionForm]:
     """The form class for an action, built once from the fields its transition needs."""
     if action not in _FORM_CLASSES:
         t = BY_ACTION[action]
-        fields = {name: ACTION_FIELDS[name]() for name in (*t.requires, *t.optional)}
+        fields = {f.name: form_field(f) for f in t.fields}
         _FORM_CLASSES[action] = type(
             f"{action.title().replace('_', '')}Form", (ActionForm,), fields
         )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ticketing.accounts.models import User
 from ticketing.db import Base, utcnow
 from ticketing.orgs.models import Enterprise, University
-from ticketing.workflow import WITH_EXPERT, WITH_RESOLUTION, WITH_UNIVERSITY, State
+from ticketing.workflow import TERMINAL, WITH_EXPERT, WITH_RESOLUTION, WITH_UNIVERSITY, State
 
 
 class Category(StrEnum):
@@ -125,8 +125,6 @@ class Ticket(Base):
 
     @property
     def is_terminal(self) -> bool:
-        from ticketing.workflow import TERMINAL
-
         return self.state in TERMINAL
 
 

@@ -10,9 +10,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ticketing import db
-from ticketing.accounts.models import Role, RoleGrant, User
+from ticketing.accounts.models import Role, User
 from ticketing.errors import NotFound
-from ticketing.orgs.models import Enterprise, University
+from ticketing.orgs.models import Enterprise
 from ticketing.outcomes.models import Outcome
 from ticketing.permissions import can_see_internal, visible_tickets
 from ticketing.tickets.models import (
@@ -266,41 +266,3 @@ def get_attachment_or_404(user: User, attachment_id: int) -> Attachment:
     if attachment.internal and not can_see_internal(user, ticket):
         raise NotFound(_l("File not found"))
     return attachment
-
-
-def university_choices(exclude: int | None = None) -> list[University]:
-    query = select(University).where(University.active.is_(True)).order_by(University.name)
-    return [u for u in db.session.scalars(query) if u.id != exclude]
-
-
-def expert_choices(university_id: int | None) -> list[tuple[User, int]]:
-    """Active experts of a university with their number of open tickets, in one statement."""
-    if university_id is None:
-        return []
-    load = (
-        select(func.count(Ticket.id))
-        .where(
-            Ticket.expert_id == User.id,
-            Ticket.state.in_([State.EXPERT_ASSIGNED, State.IN_PROGRESS]),
-        )
-        .correlate(User)
-        .scalar_subquery()
-    )
-    query = (
-        select(User, load)
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(
-            RoleGrant.role == Role.EXPERT,
-            User.university_id == university_id,
-            User.active.is_(True),
-        )
-        .order_by(User.name)
-    )
-    return [(user, count) for user, count in db.session.execute(query)]
-
-
-def enterprise_choices(user: User) -> list[Enterprise]:
-    if Role.ADMIN in user.roles:
-        query = select(Enterprise).where(Enterprise.active.is_(True)).order_by(Enterprise.name)
-        return list(db.session.scalars(query))
-    return [e for e in user.enterprises if e.active]

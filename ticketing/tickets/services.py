@@ -19,9 +19,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ticketing import db, permissions
 from ticketing.accounts.models import Role, User
-from ticketing.errors import NotAllowed, RuleViolation
+from ticketing.errors import NotAllowed, RuleViolation, StaleTicket
 from ticketing.orgs.models import Enterprise
-from ticketing.tickets.effects import record
+from ticketing.tickets import fields
+from ticketing.tickets.history import record
 from ticketing.tickets.models import (
     Attachment,
     Category,
@@ -32,9 +33,13 @@ from ticketing.tickets.models import (
     TicketSequence,
     Visit,
 )
-from ticketing.workflow import State
+from ticketing.tickets.transitions import filed_on
+from ticketing.values import clean_text, row_id
+from ticketing.workflow import Field, Kind, State
 
-EDITABLE = ("title", "description", "category", "priority", "enterprise_id", "confidential")
+EDITABLE = ("title", "description", "category", "priority", "enterprise_id")
+# what a new ticket may be given: its fields, and whether it is confidential from the start
+ON_CREATE = (*EDITABLE, "confidential")
 TITLE_MAX = 200
 TEXT_MAX = 10_000
 
@@ -56,26 +61,18 @@ def next_number(zone_code: str, year: int) -> str:
 
 
 def _clean(data: dict[str, Any], actor: User, ticket: Ticket | None = None) -> dict[str, Any]:
-    unknown = set(data) - set(EDITABLE)
+    unknown = set(data) - set(ON_CREATE if ticket is None else EDITABLE)
     if unknown:
         raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
     clean: dict[str, Any] = {}
     if "title" in data:
-        title = " ".join(str(data["title"] or "").split())
-        if not title:
+        if _blank(data["title"]):
             raise RuleViolation("title", _l("Give the problem a short title."))
-        if len(title) > TITLE_MAX:
-            raise RuleViolation(
-                "title", _l("Use at most %(n)d characters for the title.", n=TITLE_MAX)
-            )
-        clean["title"] = title
+        clean["title"] = clean_text("title", data["title"], limit=TITLE_MAX, line=True)
     if "description" in data:
-        text = str(data["description"] or "").strip()
-        if not text:
+        if _blank(data["description"]):
             raise RuleViolation("description", _l("Describe the problem."))
-        if len(text) > TEXT_MAX:
-            raise RuleViolation("description", _l("Use at most %(n)d characters.", n=TEXT_MAX))
-        clean["description"] = text
+        clean["description"] = clean_text("description", data["description"], limit=TEXT_MAX)
     if "category" in data:
         if data["category"] not in set(Category):
             raise RuleViolation("category", _l("Choose a category."))
@@ -90,15 +87,27 @@ def _clean(data: dict[str, Any], actor: User, ticket: Ticket | None = None) -> d
             ticket.enterprise_id if unchanged else _enterprise_for(actor, data["enterprise_id"]).id
         )
     if "confidential" in data:
-        clean["confidential"] = bool(data["confidential"])
+        clean["confidential"] = _flag("confidential", data["confidential"])
     return clean
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _flag(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (None, "", "0", "false", "off", 0):
+        return False
+    if value in ("1", "true", "on", "y", 1):
+        return True
+    raise RuleViolation(name, _l("Choose yes or no."))
+
+
 def _enterprise_for(actor: User, enterprise_id: Any) -> Enterprise:
-    try:
-        enterprise = db.session.get(Enterprise, int(enterprise_id))
-    except (TypeError, ValueError):
-        enterprise = None
+    wanted = row_id(enterprise_id)
+    enterprise = db.session.get(Enterprise, wanted) if wanted else None
     allowed = Role.ADMIN in actor.roles or (
         enterprise is not None and enterprise.id in actor.enterprise_ids
     )
@@ -134,12 +143,8 @@ def edit_ticket(
     ticket: Ticket, actor: User, *, expected_version: int | None = None, **data: Any
 ) -> TicketEvent | None:
     """Change the fields of a draft or submitted ticket; the event lists old → new."""
-    from ticketing.errors import StaleTicket
-
     if not permissions.can(actor, "edit", ticket):
         raise NotAllowed(_l("This ticket can no longer be edited."))
-    if "confidential" in data and not permissions.can(actor, "set_confidential", ticket):
-        data.pop("confidential")
     if expected_version is not None and expected_version != ticket.version:
         raise StaleTicket()
     clean = _clean(data, actor, ticket)
@@ -160,6 +165,23 @@ def edit_ticket(
     return record(ticket, actor, "edit", None, None, {"changes": changes})
 
 
+def set_confidential(
+    ticket: Ticket, actor: User, *, confidential: Any, expected_version: int | None = None
+) -> TicketEvent | None:
+    """The filer or an admin marks the ticket confidential (保密), or lifts the mark, in any
+    state before the ticket ends; each change is one history event."""
+    if not permissions.can(actor, "set_confidential", ticket):
+        raise NotAllowed(_l("Only the filer or a zone administrator changes this, before the end."))
+    if expected_version is not None and expected_version != ticket.version:
+        raise StaleTicket()
+    wanted = _flag("confidential", confidential)
+    if ticket.confidential == wanted:
+        return None
+    ticket.confidential = wanted
+    action = "mark_confidential" if wanted else "unmark_confidential"
+    return record(ticket, actor, action, None, None, {"confidential": wanted})
+
+
 def _plain(value: Any) -> Any:
     return value if isinstance(value, bool | int | str) or value is None else str(value)
 
@@ -167,11 +189,10 @@ def _plain(value: Any) -> Any:
 def add_comment(ticket: Ticket, actor: User, *, body: str, internal: bool = False) -> Comment:
     if not permissions.can(actor, "internal_note" if internal else "comment", ticket):
         raise NotAllowed(_l("You may not comment on this ticket now."))
-    body = (body or "").strip()
-    if not body:
+    if _blank(body):
         raise RuleViolation("body", _l("Write something first."))
-    if len(body) > TEXT_MAX:
-        raise RuleViolation("body", _l("Use at most %(n)d characters.", n=TEXT_MAX))
+    body = clean_text("body", body, limit=TEXT_MAX)
+    internal = _flag("internal", internal)
     comment = Comment(
         ticket_id=ticket.id,
         author_id=actor.id,
@@ -186,6 +207,7 @@ def add_comment(ticket: Ticket, actor: User, *, body: str, internal: bool = Fals
 
 
 VISIT_TEXT_MAX = 2_000
+VISIT_DATE = Field("visited_on", Kind.DATE, _l("Date of the visit"))
 
 
 def record_visit(
@@ -201,20 +223,13 @@ def record_visit(
     """The assigned expert records a visit to the enterprise while working on the ticket."""
     if not permissions.can(actor, "record_visit", ticket):
         raise NotAllowed(_l("Only the assigned expert records visits, while the work is on."))
-    if not isinstance(visited_on, date):
-        raise RuleViolation("visited_on", _l("Enter a date like 2026-03-17."))
-    if visited_on > db.local_today():
-        raise RuleViolation("visited_on", _l("The date cannot be in the future."))
-    texts = {"place": place, "participants": participants, "findings": findings}
-    clean = {}
-    for name, value in {**texts, "agreed": agreed}.items():
-        value = (value or "").strip()
-        if name in texts and not value:
-            raise RuleViolation(name, _l("This field is required."))
-        limit = 200 if name == "place" else VISIT_TEXT_MAX
-        if len(value) > limit:
-            raise RuleViolation(name, _l("Use at most %(n)d characters.", n=limit))
-        clean[name] = value
+    visited_on = fields.coerce(VISIT_DATE, visited_on, not_before=filed_on(ticket))
+    clean = {
+        "place": clean_text("place", place, limit=200, line=True),
+        "participants": clean_text("participants", participants, limit=VISIT_TEXT_MAX),
+        "findings": clean_text("findings", findings, limit=VISIT_TEXT_MAX),
+        "agreed": clean_text("agreed", agreed, limit=VISIT_TEXT_MAX, required=False),
+    }
     visit = Visit(
         ticket_id=ticket.id,
         expert_id=actor.id,

@@ -16,16 +16,20 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from ticketing import db, permissions, workflow
-from ticketing.errors import DomainError, NotFound, RuleViolation, apply_violation
-from ticketing.tickets import queries, services
+from ticketing import db, permissions, workflow, writes
+from ticketing.accounts import queries as account_queries
+from ticketing.errors import DomainError, NotFound
+from ticketing.orgs import queries as org_queries
+from ticketing.tickets import queries, services, transitions
 from ticketing.tickets.forms import (
     AttachmentForm,
     CommentForm,
+    ConfidentialForm,
     TicketForm,
     VisitForm,
     action_form_class,
@@ -61,8 +65,8 @@ def queue(key: str) -> str:
         states=STATE_LABELS,
         categories=CATEGORY_LABELS,
         priorities=PRIORITY_LABELS,
-        enterprises=queries.enterprise_choices(current_user),
-        universities=queries.university_choices(),
+        enterprises=org_queries.enterprise_choices(current_user),
+        universities=org_queries.university_choices(),
     )
 
 
@@ -70,14 +74,14 @@ def _ticket_form(ticket: Ticket | None = None) -> TicketForm:
     form = (
         TicketForm(obj=ticket) if ticket is not None and request.method == "GET" else TicketForm()
     )
-    choices = queries.enterprise_choices(current_user)
+    choices = org_queries.enterprise_choices(current_user)
     if ticket is not None and ticket.enterprise not in choices:
         choices = [ticket.enterprise, *choices]
     form.enterprise_id.choices = [(e.id, e.name) for e in choices]
-    if ticket is not None and not permissions.can(current_user, "set_confidential", ticket):
-        del form.confidential
-    if ticket is not None and request.method == "GET":
-        form.version.data = ticket.version
+    if ticket is not None:
+        del form.confidential  # after filing, the mark has its own toggle on the ticket page
+        if request.method == "GET":
+            form.version.data = ticket.version
     return form
 
 
@@ -86,59 +90,64 @@ def _ticket_data(form: TicketForm) -> dict[str, Any]:
     return {name: form[name].data for name in names if name in form}
 
 
+def _saved(ticket: Ticket) -> Response:
+    flash(_("Ticket %(number)s saved.", number=ticket.number), "success")
+    return redirect(url_for("tickets.detail", number=ticket.number))
+
+
 @bp.route("/tickets/new", methods=["GET", "POST"])
 @login_required
-def new() -> str | Response | tuple[str, int]:
+def new() -> ResponseReturnValue:
     form = _ticket_form()
-    if form.validate_on_submit():
-        try:
-            ticket = services.create_draft(
-                current_user, zone_code=current_app.config["ZONE_CODE"], **_ticket_data(form)
-            )
-            if request.form.get("submit_now"):
-                workflow.perform(ticket, "submit", current_user)
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_violation(form, violation)
-        else:
-            db.session.commit()
-            flash(_("Ticket %(number)s saved.", number=ticket.number), "success")
-            return redirect(url_for("tickets.detail", number=ticket.number))
-    status = 422 if form.errors else 200
-    return render_template("tickets/form.html", form=form, ticket=None), status
+
+    def file() -> Ticket:
+        ticket = services.create_draft(
+            current_user, zone_code=current_app.config["ZONE_CODE"], **_ticket_data(form)
+        )
+        if request.form.get("submit_now"):
+            transitions.perform(ticket, "submit", current_user)
+        return ticket
+
+    def again(status: int, message: str | None) -> tuple[str, int]:
+        if message:
+            form.form_errors.append(message)
+        return render_template("tickets/form.html", form=form, ticket=None), status
+
+    return writes.submit(form, file, done=_saved, again=again)
 
 
 @bp.route("/tickets/<number>/edit", methods=["GET", "POST"])
 @login_required
-def edit(number: str) -> str | Response | tuple[str, int]:
+def edit(number: str) -> ResponseReturnValue:
     ticket = queries.get_ticket_or_404(current_user, number)
     if not permissions.can(current_user, "edit", ticket):
         flash(_("This ticket can no longer be edited."), "error")
         return redirect(url_for("tickets.detail", number=number))
     form = _ticket_form(ticket)
-    if form.validate_on_submit():
-        version = int(form.version.data) if str(form.version.data).isdigit() else None
-        try:
-            services.edit_ticket(
-                ticket, current_user, expected_version=version, **_ticket_data(form)
-            )
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_violation(form, violation)
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error.message))
-        else:
-            db.session.commit()
-            flash(_("Ticket %(number)s saved.", number=ticket.number), "success")
-            return redirect(url_for("tickets.detail", number=number))
-    status = 422 if form.errors else 200
-    return render_template("tickets/form.html", form=form, ticket=ticket), status
+
+    def again(status: int, message: str | None) -> tuple[str, int]:
+        if message:
+            form.form_errors.append(message)
+        return render_template("tickets/form.html", form=form, ticket=ticket), status
+
+    return writes.submit(
+        form,
+        lambda: services.edit_ticket(
+            ticket, current_user, expected_version=_version(form), **_ticket_data(form)
+        ),
+        done=lambda _event: _saved(ticket),
+        again=again,
+    )
+
+
+def _version(form: Any) -> int | None:
+    raw = form.version.data
+    return int(raw) if raw and str(raw).isdigit() else None
 
 
 def _action_forms(ticket: Ticket, posted: dict[str, Any] | None = None) -> dict[str, Any]:
     forms = dict(posted or {})
-    for t in workflow.available(ticket, current_user):
+    for t in transitions.available(ticket, current_user):
         if t.action not in forms:
             form = action_form_class(t.action)(prefix=t.action, formdata=None)
             form.version.data = ticket.version
@@ -147,14 +156,14 @@ def _action_forms(ticket: Ticket, posted: dict[str, Any] | None = None) -> dict[
     for action, form in forms.items():
         if "university_id" in form:
             if universities is None:
-                universities = queries.university_choices()
+                universities = org_queries.university_choices()
             form.university_id.choices = [("", _("Choose…"))] + [
                 (u.id, u.name) for u in universities if u.id != ticket.university_id
             ]
         if "expert_id" in form:
             form.expert_id.choices = [("", _("Choose…"))] + [
                 (expert.id, _("%(name)s (%(load)d open)", name=expert.name, load=load))
-                for expert, load in queries.expert_choices(ticket.university_id)
+                for expert, load in account_queries.expert_choices(ticket.university_id)
                 if expert.id != ticket.expert_id
             ]
         form.transition = workflow.BY_ACTION[action]
@@ -170,7 +179,11 @@ def _render_ticket(
     comment_form: CommentForm | None = None,
     file_form: AttachmentForm | None = None,
     visit_form: VisitForm | None = None,
+    confidential_form: ConfidentialForm | None = None,
 ) -> tuple[str, int]:
+    if confidential_form is None:
+        confidential_form = ConfidentialForm(formdata=None)
+        confidential_form.version.data = ticket.version
     page = render_template(
         "tickets/detail.html",
         ticket=ticket,
@@ -182,11 +195,13 @@ def _render_ticket(
         comment_form=comment_form or CommentForm(formdata=None),
         file_form=file_form or AttachmentForm(formdata=None),
         visit_form=visit_form or VisitForm(formdata=None),
+        confidential_form=confidential_form,
         can_visit=permissions.can(current_user, "record_visit", ticket),
         can_comment=permissions.can(current_user, "comment", ticket),
         can_internal=permissions.can(current_user, "internal_note", ticket),
         can_attach=permissions.can(current_user, "attach", ticket),
         can_edit=permissions.can(current_user, "edit", ticket),
+        can_mark=permissions.can(current_user, "set_confidential", ticket),
         max_mb=current_app.config["MAX_ATTACHMENT_MB"],
     )
     return page, status
@@ -200,39 +215,44 @@ def detail(number: str) -> tuple[str, int]:
 
 @bp.post("/tickets/<number>/act/<action>")
 @login_required
-def act(number: str, action: str) -> Response | tuple[str, int]:
+def act(number: str, action: str) -> ResponseReturnValue:
     ticket = queries.get_ticket_or_404(current_user, number)
     if action not in workflow.BY_ACTION:
         abort(404)
     try:
-        workflow.check(ticket, action, current_user)
+        transitions.check(ticket, action, current_user)
     except DomainError as error:
         return _render_ticket(ticket, status=error.status, error=str(error.message))
     form = action_form_class(action)(prefix=action)
     _action_forms(ticket, {action: form})  # fills the choices the form validates against
-    if not form.validate_on_submit():
-        return _render_ticket(ticket, status=422, posted={action: form})
-    try:
-        workflow.perform(
+
+    def done(_event: Any) -> Response:
+        flash(_("Done: %(action)s.", action=workflow.BY_ACTION[action].label), "success")
+        return redirect(url_for("tickets.detail", number=number), 303)
+
+    def again(status: int, message: str | None) -> tuple[str, int]:
+        current = _reload(number)
+        if message is None:
+            return _render_ticket(current, status=status, posted={action: form})
+        return _render_ticket(current, status=status, error=message)
+
+    return writes.submit(
+        form,
+        lambda: transitions.perform(
             ticket,
             action,
             current_user,
             expected_version=form.expected_version(),
             **form.data_for_service(),
-        )
-    except RuleViolation as violation:
-        db.session.rollback()
-        apply_violation(form, violation)
-        return _render_ticket(_reload(number), status=422, posted={action: form})
-    except DomainError as error:
-        db.session.rollback()
-        return _render_ticket(_reload(number), status=error.status, error=str(error.message))
-    db.session.commit()
-    flash(_("Done: %(action)s.", action=workflow.BY_ACTION[action].label), "success")
-    return redirect(url_for("tickets.detail", number=number), 303)
+        ),
+        done=done,
+        again=again,
+    )
 
 
 def _reload(number: str) -> Ticket:
+    """The ticket as it is now, after a rolled-back attempt (its state may have moved on)."""
+    db.session.expire_all()
     try:
         return queries.get_ticket_or_404(current_user, number)
     except NotFound:
@@ -241,28 +261,25 @@ def _reload(number: str) -> Ticket:
 
 def _add_to_ticket(
     number: str, form: Any, form_name: str, write: Callable[[Ticket], object], done: str
-) -> Response | tuple[str, int]:
+) -> ResponseReturnValue:
     """The shared flow of the forms under the history: comment, visit record, file."""
     ticket = queries.get_ticket_or_404(current_user, number)
-    if form.validate_on_submit():
-        try:
-            write(ticket)
-        except RuleViolation as violation:
-            db.session.rollback()
-            apply_violation(form, violation)
-        except DomainError as error:
-            db.session.rollback()
-            return _render_ticket(_reload(number), status=error.status, error=str(error.message))
-        else:
-            db.session.commit()
-            flash(done, "success")
-            return redirect(url_for("tickets.detail", number=number, _anchor="timeline"), 303)
-    return _render_ticket(ticket, status=422, **{form_name: form})
+
+    def added(_item: object) -> Response:
+        flash(done, "success")
+        return redirect(url_for("tickets.detail", number=number, _anchor="timeline"), 303)
+
+    def again(status: int, message: str | None) -> tuple[str, int]:
+        if message is not None:
+            return _render_ticket(_reload(number), status=status, error=message)
+        return _render_ticket(_reload(number), status=status, **{form_name: form})
+
+    return writes.submit(form, lambda: write(ticket), done=added, again=again)
 
 
 @bp.post("/tickets/<number>/comments")
 @login_required
-def comment(number: str) -> Response | tuple[str, int]:
+def comment(number: str) -> ResponseReturnValue:
     form = CommentForm()
     return _add_to_ticket(
         number,
@@ -280,7 +297,7 @@ VISIT_FIELDS = ("visited_on", "place", "participants", "findings", "agreed")
 
 @bp.post("/tickets/<number>/visits")
 @login_required
-def visit(number: str) -> Response | tuple[str, int]:
+def visit(number: str) -> ResponseReturnValue:
     form = VisitForm()
     return _add_to_ticket(
         number,
@@ -295,7 +312,7 @@ def visit(number: str) -> Response | tuple[str, int]:
 
 @bp.post("/tickets/<number>/attachments")
 @login_required
-def attach(number: str) -> Response | tuple[str, int]:
+def attach(number: str) -> ResponseReturnValue:
     form = AttachmentForm()
     config = current_app.config
     return _add_to_ticket(
@@ -312,6 +329,23 @@ def attach(number: str) -> Response | tuple[str, int]:
             internal=bool(form.internal.data),
         ),
         _("File added."),
+    )
+
+
+@bp.post("/tickets/<number>/confidential")
+@login_required
+def confidential(number: str) -> ResponseReturnValue:
+    form = ConfidentialForm()
+    wanted = form.confidential.data == "1"
+    message = _("Marked confidential.") if wanted else _("The confidential mark is lifted.")
+    return _add_to_ticket(
+        number,
+        form,
+        "confidential_form",
+        lambda ticket: services.set_confidential(
+            ticket, current_user, confidential=wanted, expected_version=_version(form)
+        ),
+        message,
     )
 
 

@@ -1,0 +1,60 @@
+"""Reads of people that pages share: the user list, a user, experts to pick, open work."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ticketing import db
+from ticketing.accounts.models import Role, RoleGrant, User
+from ticketing.errors import NotFound
+from ticketing.tickets.models import Ticket
+from ticketing.values import row_id
+from ticketing.workflow import EXPERT_WORKING
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.name)))
+
+
+def get_user_or_404(user_id: int | None) -> User | None:
+    """The user to edit, None for a new one; NotFound for an id that names nobody."""
+    if user_id is None:
+        return None
+    wanted = row_id(user_id)
+    user = db.session.get(User, wanted) if wanted else None
+    if user is None:
+        raise NotFound("user")
+    return user
+
+
+def open_assignments(user_id: int) -> list[Ticket]:
+    """Tickets assigned to this person now and not yet resolved (their open work)."""
+    query = (
+        select(Ticket)
+        .where(Ticket.expert_id == user_id, Ticket.state.in_(EXPERT_WORKING))
+        .order_by(Ticket.number)
+    )
+    return list(db.session.scalars(query))
+
+
+def expert_choices(university_id: int | None) -> list[tuple[User, int]]:
+    """Active experts of a university with their number of open tickets, in one statement."""
+    if university_id is None:
+        return []
+    load = (
+        select(func.count(Ticket.id))
+        .where(Ticket.expert_id == User.id, Ticket.state.in_(EXPERT_WORKING))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    query = (
+        select(User, load)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(
+            RoleGrant.role == Role.EXPERT,
+            User.university_id == university_id,
+            User.active.is_(True),
+        )
+        .order_by(User.name)
+    )
+    return [(user, count) for user, count in db.session.execute(query)]
