@@ -17,48 +17,13 @@ from ticketing.orgs import credit_code
 from ticketing.orgs.models import Enterprise, University
 from ticketing.tickets import services, transitions
 from ticketing.tickets.models import Ticket
+from ticketing.workflow import State, path_to
 
 PASSWORD = "secret-pass-1"
 _serial = itertools.count(1)
 
-# The steps that lead to each state, as (action, who performs it, data).
-PATHS: dict[str, list[str]] = {
-    "draft": [],
-    "submitted": ["submit"],
-    "university_assigned": ["submit", "route"],
-    "expert_assigned": ["submit", "route", "assign_expert"],
-    "in_progress": ["submit", "route", "assign_expert", "start"],
-    "resolved": ["submit", "route", "assign_expert", "start", "resolve"],
-    "outcome_intention": [
-        "submit",
-        "route",
-        "assign_expert",
-        "start",
-        "resolve",
-        "record_intention",
-    ],
-    "outcome_agreement": [
-        "submit",
-        "route",
-        "assign_expert",
-        "start",
-        "resolve",
-        "record_intention",
-        "sign_agreement",
-    ],
-    "outcome_landed": [
-        "submit",
-        "route",
-        "assign_expert",
-        "start",
-        "resolve",
-        "record_intention",
-        "sign_agreement",
-        "land",
-    ],
-    "closed": ["submit", "route", "assign_expert", "start", "resolve", "close"],
-    "withdrawn": ["submit", "withdraw"],
-}
+# The steps that lead to each state come from the transition table (workflow.path_to).
+PATHS: dict[str, tuple[str, ...]] = {str(state): path_to(state) for state in State}
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import app_config
 from tests.helpers import hidden_value
@@ -215,3 +216,58 @@ def test_non_admin_gets_404_on_admin_pages(world, login) -> None:  # type: ignor
     client = login(world.liaison_u1)
     for url in ("/admin/users", "/admin/enterprises", "/admin/universities", "/queue/all"):
         assert client.get(url).status_code == 404, url
+
+
+def test_create_admin_refuses_a_login_that_differs_only_in_case(world, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("getpass.getpass", lambda _prompt: "long-enough-pass-9")
+    runner = app.test_cli_runner()
+    taken = world.admin.login.upper()
+    refused = runner.invoke(args=["create-admin", taken])
+    assert refused.exit_code == 1, refused.output
+    assert "taken" in refused.output or "已被" in refused.output
+    created = runner.invoke(args=["create-admin", "Zone.Head", "--name", "园区主任"])
+    assert created.exit_code == 0, created.output
+    with app.app_context():
+        head = db.session.scalar(select(User).where(User.login == "Zone.Head"))
+        assert head.roles == {"admin"} and head.name == "园区主任"
+        assert db.session.scalar(select(User).where(User.login == taken)) is None
+    monkeypatch.setattr("getpass.getpass", lambda _prompt: "short")
+    weak = runner.invoke(args=["create-admin", "weakling"])
+    assert weak.exit_code == 1
+
+
+def test_the_database_refuses_a_login_differing_only_in_case(world, ctx) -> None:  # type: ignore[no-untyped-def]
+    clone = User(login=world.admin.login.upper(), name="冒名", password_hash="x")
+    db.session.add(clone)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_disabling_an_expert_with_open_tickets_says_which(make, world, login, app) -> None:  # type: ignore[no-untyped-def]
+    working = make.ticket(world, "in_progress")
+    waiting = make.ticket(world, "expert_assigned")
+    make.ticket(world, "resolved")  # finished work is not listed
+    admin = login(world.admin)
+    url = f"/admin/users/{world.expert_u1.id}"
+    page = admin.get(url).get_data(as_text=True)
+    assert working.number in page and waiting.number in page  # shown before saving
+    response = admin.client.post(
+        url,
+        data={
+            "csrf_token": hidden_value(page, "csrf_token"),
+            "login": world.expert_u1.login,
+            "name": world.expert_u1.name,
+            "roles": ["expert"],
+            "university_id": str(world.u1.id),
+            "locale": "zh",
+            "capacity": "5",
+        },
+        follow_redirects=True,
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "2" in text and working.number in text and waiting.number in text
+    assert "flash-warning" in text
+    with app.app_context():
+        assert db.session.get(User, world.expert_u1.id).active is False

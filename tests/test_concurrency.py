@@ -3,6 +3,7 @@ people acting on one ticket at once exactly one succeeds (the rest are told to r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import Counter
@@ -11,15 +12,19 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from alembic import command
+from argon2 import PasswordHasher
 from flask import Flask
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.orm import Session
 
 from tests.conftest import USE_POSTGRES, app_config
-from tests.factories import Factory
-from ticketing import create_app, db
+from tests.factories import PASSWORD, Factory
+from ticketing import create_app, db, writes
+from ticketing.accounts import services as account_services
 from ticketing.accounts.models import User
 from ticketing.cli import alembic_config
 from ticketing.errors import DomainError
+from ticketing.orgs import services as org_services
 from ticketing.tickets import services, transitions
 from ticketing.tickets.models import Ticket, TicketEvent
 
@@ -134,3 +139,98 @@ def test_one_of_many_concurrent_assignments_wins(own_app: Flask) -> None:
             )
         )
         assert events == 1
+
+
+def test_an_expert_at_capacity_is_not_assigned_twice_at_once(own_app: Flask) -> None:
+    """Several liaisons assign one expert with room for one more ticket, at the same instant,
+    to different tickets: exactly one assignment holds."""
+    make = Factory(own_app)
+    world = make.world()
+    busy = make.user("expert", university=world.u1, capacity=1)
+    tickets = [make.ticket(world, "university_assigned") for _ in range(THREADS)]
+
+    def assign(index: int) -> str:
+        with own_app.app_context():
+            liaison = db.session.get(User, world.liaison_u1.id)
+            ticket = db.session.get(Ticket, tickets[index].id)
+            transitions.perform(ticket, "assign_expert", liaison, expert_id=busy.id)
+            db.session.commit()
+            return "assigned"
+
+    outcomes = Counter(_run_together(THREADS, assign))
+    assert outcomes == {"assigned": 1, "RuleViolation": THREADS - 1}, outcomes
+    with own_app.app_context():
+        held = db.session.scalar(
+            select(func.count(Ticket.id)).where(
+                Ticket.expert_id == busy.id, Ticket.state == "expert_assigned"
+            )
+        )
+        assert held == 1
+
+
+def test_the_same_name_saved_at_the_same_instant_is_a_message(own_app: Flask) -> None:
+    """Two administrators create one university at once: one is saved, the other is told the
+    name is taken (on PostgreSQL both pass the check before either writes)."""
+    world = Factory(own_app).world()
+    arrived = threading.Barrier(2, timeout=5)
+
+    def wait_for_the_other(_session, _context, _instances) -> None:  # type: ignore[no-untyped-def]
+        # SQLite: the other writer waits for the lock, so it cannot arrive
+        with contextlib.suppress(threading.BrokenBarrierError):
+            arrived.wait()
+
+    event.listen(Session, "before_flush", wait_for_the_other)
+    try:
+
+        def create(_index: int) -> str:
+            with own_app.app_context():
+                admin = db.session.get(User, world.admin.id)
+                writes.run(lambda: org_services.save_university(None, admin, name="并发大学"))
+                return "saved"
+
+        outcomes = Counter(_run_together(2, create))
+    finally:
+        event.remove(Session, "before_flush", wait_for_the_other)
+    assert outcomes == {"saved": 1, "RuleViolation": 1}, outcomes
+
+
+def test_sign_in_holds_no_lock_while_the_password_is_checked(own_app: Flask, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Verifying a password is slow on purpose; meanwhile other requests must be able to write."""
+    world = Factory(own_app).world()
+    seen: list[tuple[bool, bool]] = []
+
+    class Watching(PasswordHasher):
+        def verify(self, hash, password):  # type: ignore[no-untyped-def]  # noqa: A002
+            seen.append((db.session.in_transaction(), _another_writer_can_start(own_app)))
+            return super().verify(hash, password)
+
+    watching = Watching(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(account_services, "_FAST", watching)
+    client = own_app.test_client()
+    own_app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        response = client.post("/login", data={"login": world.admin.login, "password": PASSWORD})
+    finally:
+        own_app.config["WTF_CSRF_ENABLED"] = True
+    assert response.status_code == 302
+    assert seen == [(False, True)]
+
+
+def _another_writer_can_start(app: Flask) -> bool:
+    """Whether a second connection can begin writing right now, without waiting."""
+    engine = create_engine(app.config["DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA busy_timeout=0")
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                connection.exec_driver_sql("ROLLBACK")
+            else:
+                connection.exec_driver_sql("SET lock_timeout = '50ms'")
+                connection.exec_driver_sql('LOCK TABLE "user" IN ROW EXCLUSIVE MODE')
+                connection.rollback()
+        return True
+    except Exception:  # noqa: BLE001 - any refusal means the writer would have to wait
+        return False
+    finally:
+        engine.dispose()

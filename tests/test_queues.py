@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
+
+from tests.helpers import hidden_value
+from ticketing import db
+from ticketing.db import local_today
+from ticketing.tickets.models import Ticket
 
 
 def _numbers(page: str) -> set[str]:
@@ -54,3 +60,47 @@ def test_hostile_query_strings_are_ignored(make, world, login) -> None:  # type:
 def test_empty_queue_says_so(world, login) -> None:  # type: ignore[no-untyped-def]
     page = login(world.expert2_u1).get("/queue/assigned").get_data(as_text=True)
     assert 'class="empty"' in page
+
+
+def _order(page: str) -> list[str]:
+    return re.findall(r'class="number">(CZ-\d{4}-\d{5})<', page)
+
+
+def test_any_activity_brings_a_ticket_to_the_top(make, world, login) -> None:  # type: ignore[no-untyped-def]
+    """A comment, a visit record or a file moves a ticket up its queue like a step does,
+    without a version step: a form someone has open on the ticket stays valid."""
+    oldest, middle, newest = (make.ticket(world, "in_progress") for _ in range(3))
+    expert = login(world.expert_u1)
+    assert _order(expert.get("/queue/assigned").get_data(as_text=True))[:3] == [
+        newest.number,
+        middle.number,
+        oldest.number,
+    ]
+    version = oldest.version
+    page = expert.get(f"/tickets/{oldest.number}").get_data(as_text=True)
+    token = hidden_value(page, "csrf_token")
+    posted = expert.client.post(
+        f"/tickets/{oldest.number}/comments", data={"csrf_token": token, "body": "今天到厂"}
+    )
+    assert posted.status_code == 303
+    assert _order(expert.get("/queue/assigned").get_data(as_text=True))[0] == oldest.number
+    visit = {
+        "csrf_token": token,
+        "visited_on": local_today().isoformat(),
+        "place": "二号车间",
+        "participants": "王工",
+        "findings": "主轴轴承磨损",
+    }
+    assert expert.client.post(f"/tickets/{middle.number}/visits", data=visit).status_code == 303
+    assert _order(expert.get("/queue/assigned").get_data(as_text=True))[0] == middle.number
+    upload = {"csrf_token": token, "file": (io.BytesIO(b"%PDF-1.4 test"), "报告.pdf")}
+    assert (
+        expert.client.post(f"/tickets/{newest.number}/attachments", data=upload).status_code == 303
+    )
+    assert _order(expert.get("/queue/assigned").get_data(as_text=True))[:3] == [
+        newest.number,
+        middle.number,
+        oldest.number,
+    ]
+    with make.app.app_context():
+        assert db.session.get(Ticket, oldest.id).version == version

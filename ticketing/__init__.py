@@ -17,7 +17,7 @@ from ticketing.tickets.views import bp as tickets_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = logs.App(
         "ticketing",
         instance_relative_config=True,
         template_folder=str(settings.asset_dir("templates")),

@@ -11,6 +11,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from ticketing import db, demo, writes
@@ -38,6 +39,7 @@ def register(app: Flask) -> None:
 
 
 @click.command("migrate")
+@with_appcontext
 def migrate() -> None:
     """Bring the database schema up to date (alembic upgrade head)."""
     command.upgrade(alembic_config(), "head")
@@ -59,6 +61,7 @@ def load_demo(force: bool) -> None:
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.argument("login")
 @click.option("--name", default=None, help="Display name (defaults to the login).")
 def create_admin(login: str, name: str | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 from typing import Any
@@ -15,8 +14,6 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ticketing import db
-
-log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -95,15 +92,8 @@ def register(app: Flask) -> None:
         return _flash_back(_l("The form expired. Please send it again."), 400)
 
     @app.errorhandler(500)
-    def _server_error(exc: Exception) -> tuple[str, int]:
-        original = getattr(exc, "original_exception", None) or exc
-        log.error(
-            "server error on %s %s [request %s]",
-            request.method,
-            request.path,
-            request_id(),
-            exc_info=(type(original), original, original.__traceback__),
-        )
+    def _server_error(_exc: Exception) -> tuple[str, int]:
+        # the app logged it already, with the request id (logs.App.log_exception)
         db.session.rollback()  # the page itself reads the database
         return _page(500)
 

@@ -8,10 +8,13 @@ every server error at ERROR with its traceback. Set LOG_LEVEL to change what is 
 from __future__ import annotations
 
 import logging
+from types import TracebackType
 
-from flask import Flask
+from flask import Flask, request
 
 from ticketing.errors import request_id
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"
 
@@ -20,6 +23,18 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id()
         return True
+
+
+class App(Flask):
+    def log_exception(self, exc_info: ExcInfo) -> None:
+        """Every server error, once, with its traceback and the id shown on the error page."""
+        self.logger.error(
+            "server error on %s %s [request %s]",
+            request.method,
+            request.path,
+            request_id(),
+            exc_info=exc_info,
+        )
 
 
 def init_app(app: Flask) -> None:

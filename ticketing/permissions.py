@@ -1,19 +1,24 @@
 """Who may see and do what. The one place that decides visibility.
 
 `visible_tickets(user)` is the where-clause every list, search, export, report, API call and
-attachment download uses. `holds()` answers the relations the transition table names;
-`can()` answers the actions outside the workflow (edit, comment, attach …).
+attachment download uses. `public_tickets()` is where every list shown beyond the people
+involved starts: confidential tickets there are only "保密问题" with category and park.
+`holds()` answers the relations the transition table names; `can()` answers the actions
+outside the workflow (edit, comment, attach …).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Select, and_, case, exists, false, null, or_, select, true
 
 from ticketing import db
 from ticketing.accounts.models import Role, User, commissioner_enterprise
 from ticketing.errors import NotAllowed
+from ticketing.orgs.models import Enterprise, Park
 from ticketing.tickets.models import Ticket, TicketExpert, TicketUniversity
 from ticketing.workflow import TERMINAL, State, Who
 
@@ -157,3 +162,58 @@ def can(user: User, action: str, ticket: Ticket) -> bool:
     if action == "internal_note":
         return ticket.state not in TERMINAL and is_staff_on(user, ticket)
     return False
+
+
+CONFIDENTIAL_TITLE = _l("Confidential problem")
+
+
+@dataclass(frozen=True)
+class PublicTicket:
+    """A ticket as any list beyond the people involved shows it (fair agendas, open
+    challenges, exports, reports with titles). A confidential one keeps only its category,
+    park and state: number, title, description and enterprise are None."""
+
+    id: int
+    number: str | None
+    title: str | None
+    description: str | None
+    enterprise: str | None
+    category: str
+    park: str | None
+    state: str
+    confidential: bool
+
+    @property
+    def shown_title(self) -> str:
+        return self.title if self.title is not None else str(CONFIDENTIAL_TITLE)
+
+
+def public_tickets() -> Select[Any]:
+    """The one query that public and cross-organisation lists start from: filed tickets with
+    the confidential ones masked in the database, so their text never leaves it. Add where-
+    clauses and an order, then read the rows with public_rows()."""
+    hidden = Ticket.confidential.is_(True)
+
+    def masked(column: Any, name: str) -> Any:
+        return case((hidden, null()), else_=column).label(name)
+
+    return (
+        select(
+            Ticket.id,
+            masked(Ticket.number, "number"),
+            masked(Ticket.title, "title"),
+            masked(Ticket.description, "description"),
+            masked(Enterprise.name, "enterprise"),
+            Ticket.category,
+            Park.name.label("park"),
+            Ticket.state,
+            Ticket.confidential,
+        )
+        .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
+        .outerjoin(Park, Park.id == Enterprise.park_id)
+        .where(Ticket.state != State.DRAFT)
+    )
+
+
+def public_rows(query: Select[Any]) -> list[PublicTicket]:
+    return [PublicTicket(**row._mapping) for row in db.session.execute(query)]

@@ -7,7 +7,18 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketing.db import Base, utcnow
@@ -56,6 +67,8 @@ class RoleGrant(Base):
 
 class User(Base):
     __tablename__ = "user"
+    # one login per person whatever its case: "Admin" cannot sit beside "admin"
+    __table_args__ = (Index("uq_user_login_lower", func.lower(text("login")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(60), unique=True)
