@@ -66,6 +66,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
+        "SQL_STATS": os.environ.get("SQL_STATS", "0") == "1",
         "PASSWORD_HASH_FAST": False,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "TIME_TARGETS": _time_targets(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -144,6 +145,33 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"])
     app.extensions["ticketing.db"] = DatabaseState(engine)
     app.teardown_appcontext(_close_session)
+    if app.config["SQL_STATS"]:
+        _count_statements(app, engine)
+
+
+def _count_statements(app: Flask, engine: Engine) -> None:
+    """SQL_STATS=1 (benchmarks): each response says how many statements it ran and how long
+    they took, in the X-SQL-Statements and X-SQL-Time-Ms headers."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(
+        _conn: Any, _cursor: Any, _statement: Any, _params: Any, context: Any, _many: Any
+    ) -> None:
+        context._started = time.perf_counter()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _stop(
+        _conn: Any, _cursor: Any, _statement: Any, _params: Any, context: Any, _many: Any
+    ) -> None:
+        if has_request_context():
+            g.sql_statements = g.get("sql_statements", 0) + 1
+            g.sql_seconds = g.get("sql_seconds", 0.0) + time.perf_counter() - context._started
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        response.headers["X-SQL-Statements"] = str(g.get("sql_statements", 0))
+        response.headers["X-SQL-Time-Ms"] = f"{g.get('sql_seconds', 0.0) * 1000:.2f}"
+        return response
 
 
 def state() -> DatabaseState:

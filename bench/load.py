@@ -1,0 +1,406 @@
+"""Drive the product and the ceiling page with wrk, and write the figures down.
+
+    .venv/bin/python bench/load.py --database-url URL --label "1,000,000 tickets, PostgreSQL"
+
+Starts the product and the ceiling page (bench/ceiling.py) under gunicorn with two sync
+workers each on the given database (made by bench/generate.py), signs in as each role, and
+drives every page with wrk (Debian's) at 1 and 8 clients, three runs each, taking the median:
+each role's home queue, the all-tickets queue, a filtered queue, a deep page, search by word
+and by number, the ticket page with the longest history, the dashboard, filing a ticket, one
+transition and one comment. For each page it prints requests per second, p50/p95/p99, the
+share of the ceiling's throughput at 8 clients, and the SQL statements and SQL time the page
+reports (SQL_STATS=1), then each worker's memory before and after 20,000 more requests.
+With --out the table is written into that Markdown file under a heading for --label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+PASSWORD = "bench-pass-2026"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@dataclass
+class Scenario:
+    name: str
+    role: str
+    paths: list[str]
+    method: str = "GET"
+    bodies: list[str] = field(default_factory=list)
+    reset: str = ""  # SQL run before each run of a write that uses up its tickets
+
+
+@dataclass
+class Figure:
+    rps: float
+    p50: float
+    p95: float
+    p99: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            GUNICORN,
+            "-w",
+            "2",
+            "-k",
+            "sync",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],  # fmt: skip
+        cwd=ROOT,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{app} did not start on port {port}")
+
+
+class Client:
+    """A signed-in person: cookies and the CSRF token of their session."""
+
+    def __init__(self, base: str, login: str) -> None:
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener = opener
+        page = self.get("/login")
+        token = CSRF.search(page).group(1)
+        self.post("/login", {"login": login, "password": PASSWORD, "csrf_token": token})
+        self.token = CSRF.search(self.get("/account")).group(1)
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path) as response:
+            return response.read().decode()
+
+    def headers(self, path: str) -> dict[str, str]:
+        with self.opener.open(self.base + path) as response:
+            response.read()
+            return dict(response.headers)
+
+    def post(self, path: str, data: dict[str, str]) -> str:
+        body = urllib.parse.urlencode(data).encode()
+        with self.opener.open(self.base + path, body) as response:
+            return response.read().decode()
+
+    @property
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+LUA = """
+local paths = {%(paths)s}
+local bodies = {%(bodies)s}
+local threads, counter, i = %(threads)d, 0, 0
+wrk.headers["Cookie"] = %(cookie)s
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+function setup(thread) thread:set("slot", counter); counter = counter + 1 end
+function request()
+  local k = ((slot or 0) + i * threads) %% #paths + 1
+  i = i + 1
+  return wrk.format("%(method)s", paths[k], nil, bodies[k])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests": %%d, "duration": %%d, "errors": %%d, "p50": %%d, "p95": %%d, "p99": %%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def lua_list(items: list[str]) -> str:
+    return ", ".join(json.dumps(item, ensure_ascii=False) for item in items)
+
+
+def wrk(url: str, scenario: Scenario, cookie: str, clients: int, seconds: int) -> Figure:
+    threads = min(2, clients)
+    bodies = scenario.bodies or [""] * len(scenario.paths)
+    script = LUA % {
+        "paths": lua_list(scenario.paths),
+        "bodies": lua_list(bodies) if scenario.bodies else lua_list([""]),
+        "threads": threads,
+        "cookie": json.dumps(cookie),
+        "method": scenario.method,
+    }
+    if not scenario.bodies:
+        script = script.replace("bodies[k]", "nil")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(clients),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            handle.name,
+            url,
+        ],  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    Path(handle.name).unlink()
+    result = json.loads(out.split("RESULT ", 1)[1].splitlines()[0])
+    return Figure(
+        rps=result["requests"] / (result["duration"] / 1e6),
+        p50=result["p50"] / 1000,
+        p95=result["p95"] / 1000,
+        p99=result["p99"] / 1000,
+        errors=result["errors"],
+    )
+
+
+def median(figures: list[Figure]) -> Figure:
+    return Figure(
+        rps=statistics.median(f.rps for f in figures),
+        p50=statistics.median(f.p50 for f in figures),
+        p95=statistics.median(f.p95 for f in figures),
+        p99=statistics.median(f.p99 for f in figures),
+        errors=sum(f.errors for f in figures),
+    )
+
+
+def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
+    with engine.connect() as db:
+        one = lambda sql, **kw: db.execute(text(sql), kw).scalar()  # noqa: E731
+        busy = one(
+            "SELECT t.number FROM ticket t JOIN (SELECT ticket_id, count(*) n FROM ticket_event "
+            "GROUP BY ticket_id ORDER BY n DESC LIMIT 1) e ON e.ticket_id = t.id"
+        )
+        number = one(
+            "SELECT number FROM ticket WHERE state = 'closed' ORDER BY id LIMIT 1 OFFSET 5000"
+        )
+        submitted = [r[0] for r in db.execute(text(
+            "SELECT number FROM ticket WHERE state = 'submitted' ORDER BY id LIMIT 5000"))]  # fmt: skip
+        working = [r[0] for r in db.execute(text(
+            "SELECT number FROM ticket WHERE state = 'in_progress' ORDER BY id DESC LIMIT 500"))]  # fmt: skip
+        university = one("SELECT id FROM university ORDER BY id LIMIT 1")
+        enterprise = one(
+            'SELECT ce.enterprise_id FROM commissioner_enterprise ce JOIN "user" u '
+            "ON u.id = ce.user_id WHERE u.login = 'bench-commissioner' ORDER BY 1 LIMIT 1"
+        )
+    deep = deep_page(clients["admin"])
+    token = {role: c.token for role, c in clients.items()}
+    route = [
+        urllib.parse.urlencode(
+            {"route-csrf_token": token["admin"], "route-university_id": university}
+        )
+    ] * len(submitted)
+    filing = urllib.parse.urlencode({
+        "csrf_token": token["commissioner"], "title": "变频器散热风扇异响", "enterprise_id": enterprise,
+        "category": "tech_upgrade", "priority": "normal", "description": "夏季高温时异响明显。",
+    })  # fmt: skip
+    comment = urllib.parse.urlencode({"csrf_token": token["admin"], "body": "已安排现场查看。"})
+    reset = (
+        "UPDATE ticket SET state = 'submitted', university_id = NULL, routed_at = NULL "
+        "WHERE number IN ({})".format(", ".join(f"'{n}'" for n in submitted))
+    )
+    return [
+        Scenario("commissioner: my enterprises' queue", "commissioner", ["/queue/mine"]),
+        Scenario("expert: assigned to me", "expert", ["/queue/assigned"]),
+        Scenario("liaison: my university's queue", "liaison", ["/queue/university"]),
+        Scenario("admin: to route", "admin", ["/queue/to_route"]),
+        Scenario("admin: all tickets", "admin", ["/queue/all"]),
+        Scenario(
+            "admin: filtered queue", "admin", ["/queue/all?state=in_progress&category=tech_upgrade"]
+        ),
+        Scenario("admin: deep page (page 1,000)", "admin", [deep]),
+        Scenario(
+            "admin: search by word (变频器)", "admin", ["/queue/all?q=%E5%8F%98%E9%A2%91%E5%99%A8"]
+        ),
+        Scenario("admin: search by number", "admin", [f"/queue/all?q={number}"]),
+        Scenario(f"expert: ticket page, longest history ({busy})", "expert", [f"/tickets/{busy}"]),
+        Scenario("admin: dashboard", "admin", ["/dashboard"]),
+        Scenario(
+            "commissioner: file a ticket (POST)", "commissioner", ["/tickets/new"], "POST", [filing]
+        ),
+        Scenario(
+            "admin: route a ticket (POST)",
+            "admin",
+            [f"/tickets/{n}/act/route" for n in submitted],
+            "POST",
+            route,
+            reset,
+        ),  # fmt: skip
+        Scenario(
+            "admin: comment (POST)",
+            "admin",
+            [f"/tickets/{n}/comments" for n in working],
+            "POST",
+            [comment] * len(working),
+        ),  # fmt: skip
+    ]
+
+
+def deep_page(admin: Client) -> str:
+    """The all-tickets queue 1,000 pages in (20 a page), as the pager links to it."""
+    page = admin.get("/queue/all")
+    link = re.search(r'href="([^"]*page=2[^"]*)"', page)
+    if link and "page=2" in link.group(1):
+        return link.group(1).replace("&amp;", "&").replace("page=2", "page=1000")
+    raise SystemExit("no pager link on the all-tickets queue")
+
+
+def rss_kb(master: subprocess.Popen[bytes]) -> list[int]:
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)))
+    return sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--label", required=True)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
+    parser.add_argument("--out", help="Markdown file to write the table into")
+    parser.add_argument("--memory", action="store_true", help="then 20,000 requests for RSS")
+    args = parser.parse_args()
+    engine = create_engine(args.database_url)
+    env = {"DATABASE_URL": args.database_url, "SECRET_KEY": "bench-" * 8, "SQL_STATS": "1",
+           "RATELIMIT_ENABLED": "0", "TICKETING_ENV": "development", "LOG_LEVEL": "WARNING"}  # fmt: skip
+    ceiling_port, app_port = free_port(), free_port()
+    ceiling = serve("bench.ceiling:app", ceiling_port, env)
+    product = serve("ticketing:create_app()", app_port, env)
+    try:
+        base = f"http://127.0.0.1:{app_port}"
+        logins = {"admin": "bench-admin", "commissioner": "bench-commissioner",
+                  "liaison": "bench-liaison", "expert": "bench-expert"}  # fmt: skip
+        clients = {role: Client(base, login) for role, login in logins.items()}
+        plan = [s for s in scenarios(engine, clients) if args.only in s.name]
+        ceiling_scenario = Scenario("ceiling: one indexed 50-row query", "admin", ["/"])
+        rows = []
+        ceiling_figures = {}
+        for clients_n in (1, 8):
+            ceiling_figures[clients_n] = median([
+                wrk(f"http://127.0.0.1:{ceiling_port}", ceiling_scenario, "", clients_n, args.seconds)
+                for _ in range(args.runs)
+            ])  # fmt: skip
+        rows.append((ceiling_scenario.name, ceiling_figures[1], ceiling_figures[8], "", ""))
+        print(_line(rows[-1], ceiling_figures[8]), flush=True)
+        for scenario in plan:
+            client = clients[scenario.role]
+            stats = client.headers(scenario.paths[0]) if scenario.method == "GET" else {}
+            figures = {}
+            for clients_n in (1, 8):
+                runs = []
+                for _ in range(args.runs):
+                    if scenario.reset:
+                        with engine.begin() as db:
+                            db.execute(text(scenario.reset))
+                    runs.append(wrk(base, scenario, client.cookie, clients_n, args.seconds))
+                figures[clients_n] = median(runs)
+            rows.append((scenario.name, figures[1], figures[8], stats.get("X-SQL-Statements", ""),
+                         stats.get("X-SQL-Time-Ms", "")))  # fmt: skip
+            print(_line(rows[-1], ceiling_figures[8]), flush=True)
+        memory = ""
+        if args.memory:
+            before = rss_kb(product)
+            mix = Scenario("memory", "admin", ["/queue/all", "/queue/to_route", "/dashboard"])
+            served, deadline = 0, time.monotonic() + 600
+            while served < 20_000 and time.monotonic() < deadline:
+                figure = wrk(base, mix, clients["admin"].cookie, 8, 5)
+                served += int(figure.rps * 5)
+            after = rss_kb(product)
+            memory = f"Worker RSS before {before} KB, after {served:,} more requests {after} KB"
+            print(memory)
+        table = _table(rows, ceiling_figures[8], memory, args)
+        if args.out:
+            _write(Path(args.out), args.label, table)
+    finally:
+        for process in (ceiling, product):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
+
+
+def _line(row: tuple[Any, ...], ceiling: Figure) -> str:
+    name, one, eight, statements, sql_ms = row
+    share = eight.rps / ceiling.rps * 100
+    return (f"{name:48} 1: {one.rps:7.0f}/s p95 {one.p95:6.1f} ms | 8: {eight.rps:7.0f}/s "
+            f"p50 {eight.p50:6.1f} p95 {eight.p95:6.1f} p99 {eight.p99:6.1f} ms "
+            f"{share:5.1f}% of ceiling | SQL {statements} ({sql_ms} ms) errors {eight.errors}")  # fmt: skip
+
+
+def _table(rows: list[tuple[Any, ...]], ceiling: Figure, memory: str, args: Any) -> str:
+    lines = [
+        "| page | 1 client: req/s | p95 ms | 8 clients: req/s | p50 ms | p95 ms | p99 ms "
+        "| share of ceiling | SQL statements | SQL ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, one, eight, statements, sql_ms in rows:
+        lines.append(
+            f"| {name} | {one.rps:,.0f} | {one.p95:.1f} | {eight.rps:,.0f} | {eight.p50:.1f} "
+            f"| {eight.p95:.1f} | {eight.p99:.1f} | {eight.rps / ceiling.rps:.0%} "
+            f"| {statements} | {sql_ms} |"
+        )
+    command = (
+        f"`.venv/bin/python bench/load.py --database-url {args.database_url} "
+        f'--label "{args.label}" --seconds {args.seconds} --runs {args.runs}`'
+    )
+    return "\n".join([*lines, "", memory + "." if memory else "", "", f"Command: {command}"])
+
+
+def _write(path: Path, label: str, table: str) -> None:
+    heading = f"### {label}"
+    content = path.read_text() if path.exists() else "# Benchmarks\n"
+    if heading in content:
+        start = content.index(heading)
+        end = content.find("\n### ", start + 1)
+        content = (
+            content[:start] + heading + "\n\n" + table + "\n" + (content[end:] if end != -1 else "")
+        )
+    else:
+        content = content.rstrip() + "\n\n" + heading + "\n\n" + table + "\n"
+    path.write_text(content)
+
+
+if __name__ == "__main__":
+    main()
