@@ -10,6 +10,7 @@ from sqlalchemy import engine_from_config, pool
 import ticketing.accounts.models  # noqa: F401 - register the tables
 import ticketing.orgs.models  # noqa: F401
 import ticketing.outcomes.models  # noqa: F401
+import ticketing.reports.models  # noqa: F401
 import ticketing.tickets.models  # noqa: F401
 from ticketing.db import Base, make_engine
 

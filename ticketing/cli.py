@@ -20,6 +20,7 @@ from ticketing.accounts.models import Role, User
 from ticketing.accounts.services import create_account
 from ticketing.config import asset_dir
 from ticketing.errors import DomainError
+from ticketing.reports import tallies
 
 T = TypeVar("T")
 
@@ -37,6 +38,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(migrate)
     app.cli.add_command(load_demo)
     app.cli.add_command(create_admin)
+    app.cli.add_command(rebuild_tallies)
 
 
 @click.command("migrate")
@@ -86,6 +88,14 @@ def create_admin(login: str, name: str | None) -> None:
         )
     )
     click.echo(f"Administrator {login} created.")
+
+
+@click.command("rebuild-tallies")
+@with_appcontext
+def rebuild_tallies() -> None:
+    """Recompute the dashboard's tallies from the tickets and their history."""
+    _run(tallies.rebuild)
+    click.echo("The dashboard's tallies are recomputed.")
 
 
 def _run(work: Callable[[], T]) -> T:

@@ -12,6 +12,7 @@ from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
+    format_number,
     format_timedelta,
     get_locale,
 )
@@ -57,7 +58,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(asset_dir("translations")))
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters.update(
-        when=when, day=day, money=money, label=label, state_label=state_label
+        when=when, day=day, money=money, label=label, state_label=state_label, number=format_number
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(

@@ -21,7 +21,7 @@ from ticketing.accounts.models import User
 from ticketing.accounts.services import load_user
 from ticketing.config import ConfigError
 from ticketing.errors import request_id
-from ticketing.tickets.queries import queues_for
+from ticketing.tickets.queues import queues_for
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import UniqueConstraint
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ticketing import db
@@ -55,6 +56,12 @@ def run(service: Callable[[], T]) -> T:
         db.session.rollback()
         log.info("conflict: the ticket changed meanwhile")
         raise StaleTicket() from None
+    except OperationalError as error:
+        db.session.rollback()
+        if not _busy(error):
+            raise
+        log.info("conflict: the database was busy (%s)", type(error.orig).__name__)
+        raise Conflict(BUSY) from None
     except BaseException:
         db.session.rollback()
         raise
@@ -83,6 +90,15 @@ def submit(
     except DomainError as error:
         return again(error.status, str(error.message))
     return done(result)
+
+
+BUSY = _l("Others were changing the same records at that moment. Please send it again.")
+
+
+def _busy(error: OperationalError) -> bool:
+    """A deadlock or serialisation failure (PostgreSQL), or a lock that did not come in time."""
+    code = getattr(error.orig, "sqlstate", None)
+    return code in ("40P01", "40001", "55P03") or "database is locked" in str(error.orig)
 
 
 def _log_refusal(error: DomainError) -> None:

@@ -16,10 +16,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    cast,
     func,
+    inspect,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from ticketing.db import Base, utcnow
 from ticketing.orgs.models import Enterprise, University
@@ -83,25 +86,48 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    grants: Mapped[list[RoleGrant]] = relationship(lazy="selectin", cascade="all, delete-orphan")
-    enterprises: Mapped[list[Enterprise]] = relationship(
-        secondary=commissioner_enterprise, lazy="selectin", order_by=Enterprise.name
+    # Roles and enterprises come with the person's own row, in the same statement: loading the
+    # signed-in user (every request) or any person shown on a page costs one statement.
+    role_list: Mapped[str | None] = column_property(
+        select(func.aggregate_strings(RoleGrant.role, ","))
+        .where(RoleGrant.user_id == id)
+        .correlate_except(RoleGrant)
+        .scalar_subquery()
     )
-    university: Mapped[University | None] = relationship(lazy="joined")
+    enterprise_list: Mapped[str | None] = column_property(
+        select(func.aggregate_strings(cast(commissioner_enterprise.c.enterprise_id, String), ","))
+        .where(commissioner_enterprise.c.user_id == id)
+        .correlate_except(commissioner_enterprise)
+        .scalar_subquery()
+    )
+
+    grants: Mapped[list[RoleGrant]] = relationship(cascade="all, delete-orphan")
+    enterprises: Mapped[list[Enterprise]] = relationship(
+        secondary=commissioner_enterprise, order_by=Enterprise.name
+    )
+    university: Mapped[University | None] = relationship()
     expert_profile: Mapped[ExpertProfile | None] = relationship(
-        lazy="joined", cascade="all, delete-orphan", back_populates="user"
+        cascade="all, delete-orphan", back_populates="user"
     )
 
     @property
     def roles(self) -> frozenset[str]:
-        return frozenset(grant.role for grant in self.grants)
+        if "grants" in inspect(self).dict:  # changed or loaded in this session: the truth
+            return frozenset(grant.role for grant in self.grants)
+        return frozenset(self.role_list.split(",")) if self.role_list else frozenset()
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
     @property
     def enterprise_ids(self) -> frozenset[int]:
-        return frozenset(enterprise.id for enterprise in self.enterprises)
+        if "enterprises" in inspect(self).dict:
+            return frozenset(enterprise.id for enterprise in self.enterprises)
+        return (
+            frozenset(int(i) for i in self.enterprise_list.split(","))
+            if self.enterprise_list
+            else frozenset()
+        )
 
     # Flask-Login: the id carries a token that changes when the password changes or the
     # account is disabled, so older session cookies stop working.

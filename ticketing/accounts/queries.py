@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ticketing import db
 from ticketing.accounts.models import Role, RoleGrant, User
@@ -13,7 +14,9 @@ from ticketing.workflow import EXPERT_WORKING
 
 
 def all_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.name)))
+    """Everyone, with their university: one statement (roles and enterprises come along)."""
+    query = select(User).options(joinedload(User.university)).order_by(User.name)
+    return list(db.session.scalars(query))
 
 
 def get_user_or_404(user_id: int | None) -> User | None:

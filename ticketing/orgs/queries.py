@@ -74,9 +74,21 @@ def university_choices(exclude: int | None = None) -> list[University]:
     return [u for u in db.session.scalars(query) if u.id != exclude]
 
 
+def own_enterprises(user: User) -> list[Enterprise]:
+    """A commissioner's active enterprises (a short list to filter by); none for others."""
+    if not user.enterprise_ids:
+        return []
+    query = (
+        select(Enterprise)
+        .where(Enterprise.id.in_(user.enterprise_ids), Enterprise.active.is_(True))
+        .order_by(Enterprise.name)
+    )
+    return list(db.session.scalars(query))
+
+
 def enterprise_choices(user: User) -> list[Enterprise]:
     """The enterprises `user` may file for: all active ones for an admin, else their own."""
     if permissions.is_admin(user):
         query = select(Enterprise).where(Enterprise.active.is_(True)).order_by(Enterprise.name)
         return list(db.session.scalars(query))
-    return [e for e in user.enterprises if e.active]
+    return own_enterprises(user)

@@ -2,8 +2,9 @@
 
 Every transition, edit, comment, visit record and file leaves exactly one event here, and the
 ticket's `updated_at` moves to the event's time, so any activity brings a ticket up its queue.
-Whatever must happen with every change (search indexing, notifications, webhooks) attaches
-to this function and runs in the same transaction as the event.
+Whatever must happen with every change attaches to this function and runs in the same
+transaction as the event: the dashboard's tallies (reports/tallies.py) today; search indexing,
+notifications and webhooks next.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ticketing import db
 from ticketing.accounts.models import User
 from ticketing.errors import StaleTicket
+from ticketing.reports import tallies
 from ticketing.tickets.models import Ticket, TicketEvent
 
 
@@ -40,6 +42,7 @@ def record(
         data=details,
     )
     db.session.add(event)
+    moved = tallies.moves(ticket)
     if db.session.is_modified(ticket, include_collections=False) or ticket in db.session.new:
         ticket.updated_at = now  # part of the change's own UPDATE (one version step)
     else:
@@ -56,4 +59,5 @@ def record(
         db.session.flush()
     except StaleDataError:  # another request changed the ticket since we read it
         raise StaleTicket() from None
+    tallies.count(event, moved)
     return event

@@ -87,7 +87,12 @@ class Ticket(Base):
             "satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5", name="satisfaction_range"
         ),
         CheckConstraint("version >= 1", name="version_positive"),
-        Index("ix_ticket_state_updated", "state", "updated_at"),
+        # each queue reads its page in its order straight from one of these
+        Index("ix_ticket_updated", "updated_at", "id"),
+        Index("ix_ticket_state_updated", "state", "updated_at", "id"),
+        Index("ix_ticket_enterprise_updated", "enterprise_id", "updated_at", "id"),
+        Index("ix_ticket_expert_updated", "expert_id", "updated_at", "id"),
+        Index("ix_ticket_university_updated", "university_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,12 +101,12 @@ class Ticket(Base):
     description: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(20))
     priority: Mapped[str] = mapped_column(String(10), default=Priority.NORMAL)
-    state: Mapped[str] = mapped_column(String(24), default=State.DRAFT, index=True)
+    state: Mapped[str] = mapped_column(String(24), default=State.DRAFT)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
     filer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    university_id: Mapped[int | None] = mapped_column(ForeignKey("university.id"), index=True)
-    expert_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    university_id: Mapped[int | None] = mapped_column(ForeignKey("university.id"))
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     resolution: Mapped[str | None] = mapped_column(Text)
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -132,9 +137,10 @@ class TicketEvent(Base):
     """One entry of a ticket's history. Rows are inserted, never updated or deleted."""
 
     __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_ticket_at", "ticket_id", "at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     action: Mapped[str] = mapped_column(String(30))

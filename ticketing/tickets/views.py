@@ -25,7 +25,7 @@ from ticketing import db, permissions, workflow, writes
 from ticketing.accounts import queries as account_queries
 from ticketing.errors import DomainError, NotFound
 from ticketing.orgs import queries as org_queries
-from ticketing.tickets import queries, services, transitions
+from ticketing.tickets import queries, queues, services, transitions
 from ticketing.tickets.forms import (
     AttachmentForm,
     CommentForm,
@@ -43,7 +43,7 @@ bp = Blueprint("tickets", __name__)
 @bp.get("/")
 @login_required
 def home() -> Response | str:
-    queue = queries.home_queue(current_user)
+    queue = queues.home_queue(current_user)
     if queue is None:
         return render_template("tickets/no_role.html")
     return redirect(url_for("tickets.queue", key=queue.key))
@@ -52,11 +52,12 @@ def home() -> Response | str:
 @bp.get("/queue/<key>")
 @login_required
 def queue(key: str) -> str:
-    chosen = queries.QUEUE_BY_KEY.get(key)
-    if chosen is None or chosen not in queries.queues_for(current_user):
+    chosen = queues.QUEUE_BY_KEY.get(key)
+    if chosen is None or chosen not in queues.queues_for(current_user):
         abort(404)
-    filters = queries.Filters.from_args(request.args)
-    page = queries.list_queue(current_user, chosen, filters, current_app.config["PAGE_SIZE"])
+    filters = queues.Filters.from_args(request.args)
+    admin_view = permissions.is_admin(current_user)
+    page = queues.list_queue(current_user, chosen, filters, current_app.config["PAGE_SIZE"])
     return render_template(
         "tickets/queue.html",
         queue=chosen,
@@ -65,8 +66,10 @@ def queue(key: str) -> str:
         states=STATE_LABELS,
         categories=CATEGORY_LABELS,
         priorities=PRIORITY_LABELS,
-        enterprises=org_queries.enterprise_choices(current_user),
-        universities=org_queries.university_choices(),
+        enterprises=org_queries.own_enterprises(current_user),
+        universities=org_queries.university_choices() if admin_view else [],
+        admin_view=admin_view,
+        cap=queues.COUNT_CAP,
     )
 
 
@@ -190,7 +193,9 @@ def _render_ticket(
         forms=_action_forms(ticket, posted),
         open_action=next(iter(posted), None) if posted else None,
         error=error,
-        timeline=queries.timeline(ticket, current_user),
+        timeline=queries.timeline(
+            ticket, current_user, before=queues.Cursor.parse(request.args.get("earlier"))
+        ),
         outcomes=queries.outcomes_of(ticket),
         comment_form=comment_form or CommentForm(formdata=None),
         file_form=file_form or AttachmentForm(formdata=None),

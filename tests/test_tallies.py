@@ -1,0 +1,132 @@
+"""The dashboard's tallies stay equal to what the tickets and their history say, whatever
+happens to the tickets, and the dashboard reads its figures from them."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from functools import partial
+
+from sqlalchemy import func, select
+
+from tests.test_workflow import valid_data
+from ticketing import db, writes
+from ticketing.accounts.models import User
+from ticketing.reports import tallies
+from ticketing.reports.models import EventTally, TicketTally
+from ticketing.reports.queries import dashboard
+from ticketing.tickets import services, transitions
+from ticketing.tickets.models import Ticket, TicketEvent
+
+ACTORS = ("admin", "commissioner_a", "liaison_u1", "liaison_u2", "expert_u1", "expert2_u1")
+
+
+def _tallies() -> tuple[dict, dict]:
+    tickets = {
+        (r.state, r.category, r.university_id, r.month): r.n
+        for r in db.session.scalars(select(TicketTally))
+        if r.n
+    }
+    events = {
+        (r.action, r.month): (r.n, Decimal(r.amount))
+        for r in db.session.scalars(select(EventTally))
+        if r.n
+    }
+    return tickets, events
+
+
+def _walk(make, world, steps: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+    """Random real work: filing, every action the table allows, comments, visits, edits."""
+    rng = random.Random(seed)
+    ids = [
+        make.ticket(world, rng.choice(["draft", "submitted", "in_progress"])).id for _ in range(8)
+    ]
+    people = {key: db.session.get(User, getattr(world, key).id) for key in ACTORS}
+    for _ in range(steps):
+        ticket = db.session.get(Ticket, rng.choice(ids))
+        actor = people[rng.choice(ACTORS)]
+        options = transitions.available(ticket, actor)
+        if options and rng.random() < 0.7:
+            action = rng.choice(options).action
+            data = valid_data(action, world)
+            if action in ("assign_expert", "reassign_expert"):
+                data["expert_id"] = rng.choice([world.expert_u1.id, world.expert2_u1.id])
+            if action == "transfer":
+                data["university_id"] = rng.choice([world.u1.id, world.u2.id])
+            work = partial(transitions.perform, ticket, action, actor, **data)
+        elif ticket.state in ("draft", "submitted") and rng.random() < 0.5:
+            filer = people["commissioner_a"]
+            category = rng.choice(["talent", "management", "tech_upgrade"])
+            work = partial(services.edit_ticket, ticket, filer, category=category)
+        else:
+            work = partial(services.add_comment, ticket, people["admin"], body="进展如何？")
+        try:
+            writes.run(work)
+        except Exception:  # noqa: BLE001 - a refused step changes nothing, which is checked
+            db.session.rollback()
+
+
+def test_the_tallies_equal_a_recount_after_any_work(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
+    _walk(make, world, steps=120, seed=11)
+    kept = _tallies()
+    tallies.rebuild()
+    assert _tallies() == kept
+    filed = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.state != "draft"))
+    assert sum(kept[0].values()) == filed
+    events = db.session.scalar(select(func.count(TicketEvent.id)))
+    assert sum(n for n, _amount in kept[1].values()) == events
+
+
+def test_a_rolled_back_change_leaves_the_tallies_as_they_were(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
+    ticket = db.session.get(Ticket, make.ticket(world, "submitted").id)
+    before = _tallies()
+    savepoint = db.session.begin_nested()
+    transitions.perform(
+        ticket, "route", db.session.get(User, world.admin.id), university_id=world.u1.id
+    )
+    savepoint.rollback()
+    assert _tallies() == before
+
+
+def test_the_dashboard_equals_a_count_of_the_tickets(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
+    _walk(make, world, steps=80, seed=5)
+    for state in ("outcome_landed", "outcome_agreement", "closed"):
+        make.ticket(world, state)
+    admin = db.session.get(User, world.admin.id)
+    figures = dashboard(admin)
+    by_state = dict(
+        db.session.execute(
+            select(Ticket.state, func.count())
+            .where((Ticket.state != "draft") | (Ticket.filer_id == admin.id))
+            .group_by(Ticket.state)
+        ).all()
+    )
+    assert figures.by_state == by_state
+    by_category = dict(
+        db.session.execute(
+            select(Ticket.category, func.count())
+            .where(Ticket.state != "draft")
+            .group_by(Ticket.category)
+        ).all()
+    )
+    assert figures.by_category == by_category
+    events = dict(
+        db.session.execute(
+            select(TicketEvent.action, func.count()).group_by(TicketEvent.action)
+        ).all()
+    )
+    assert figures.totals["intentions"] == events.get("record_intention", 0)
+    assert figures.totals["agreements"] == events.get("sign_agreement", 0)
+    assert figures.totals["landed"] == events.get("land", 0)
+    assert figures.totals["visits"] == events.get("visit", 0)
+    amounts = [
+        Decimal(e.data["amount"])
+        for e in db.session.scalars(
+            select(TicketEvent).where(TicketEvent.action == "sign_agreement")
+        )
+    ]
+    assert figures.totals["amount"] == sum(amounts, Decimal(0))
+    served = db.session.scalar(
+        select(func.count(func.distinct(Ticket.enterprise_id))).where(Ticket.state != "draft")
+    )
+    assert figures.totals["enterprises"] == served
