@@ -7,6 +7,8 @@ import re
 
 from tests.helpers import hidden_value
 from ticketing import db
+from ticketing.accounts.models import User
+from ticketing.orgs.models import Enterprise
 from ticketing.db import local_today
 from ticketing.tickets.models import Ticket
 
@@ -120,3 +122,29 @@ def test_any_activity_brings_a_ticket_to_the_top(make, world, login) -> None:  #
     ]
     with make.app.app_context():
         assert db.session.get(Ticket, oldest.id).version == version
+
+
+def test_a_commissioners_queue_across_enterprises_pages_in_order(make, world, login, app) -> None:  # type: ignore[no-untyped-def]
+    """Read lane by lane (one per enterprise, one for own drafts), the queue is still one
+    list newest first, every ticket once, page after page."""
+    third = make.enterprise()
+    with app.app_context():
+        person = db.session.get(User, world.commissioner_a.id)
+        person.enterprises = [
+            db.session.get(Enterprise, e.id)
+            for e in (world.enterprise_a, world.enterprise_b, third)
+        ]
+        db.session.commit()
+    made = []
+    for n in range(27):
+        enterprise = (world.enterprise_a, world.enterprise_b, third)[n % 3]
+        state = ("draft", "submitted", "in_progress")[n % 3]
+        made.append(make.ticket(world, state, enterprise_id=enterprise.id).number)
+    make.ticket(make.world(), "submitted")  # not theirs
+    client = login(world.commissioner_a)
+    page = client.get("/queue/mine").get_data(as_text=True)
+    seen = _order(page)
+    while 'rel="next"' in page:
+        page = client.get(_link(page, "next")).get_data(as_text=True)
+        seen += _order(page)
+    assert seen == list(reversed(made))

@@ -23,7 +23,7 @@ ACTORS = ("admin", "commissioner_a", "liaison_u1", "liaison_u2", "expert_u1", "e
 
 def _tallies() -> tuple[dict, dict]:
     tickets = {
-        (r.state, r.category, r.university_id, r.month): r.n
+        (r.state, r.category, r.university_id): r.n
         for r in db.session.scalars(select(TicketTally))
         if r.n
     }

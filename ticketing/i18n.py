@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from babel import dates as babel_dates
 from flask import Flask, has_request_context, request
 from flask_babel import (
     Babel,
-    format_date,
-    format_datetime,
+    force_locale,
     format_decimal,
     format_number,
-    format_timedelta,
     get_locale,
 )
 from flask_babel import lazy_gettext as _l
@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from ticketing.accounts.models import ROLE_LABELS
 from ticketing.config import asset_dir
-from ticketing.db import utcnow
+from ticketing.db import ZONE_TIME, utcnow
 from ticketing.tickets import deadlines
 from ticketing.tickets.models import CATEGORY_LABELS, PRIORITY_LABELS
 from ticketing.workflow import BY_ACTION, COOPERATION_FORM_LABELS, STATE_LABELS, STATE_NEXT
@@ -62,7 +62,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
-        current_locale=lambda: str(get_locale() or "zh"),
+        current_locale=_current_locale,
+        ticket_href=ticket_href,
         change_value=change_value,
         is_overdue=lambda due: deadlines.is_overdue(due, utcnow()),
         LANGUAGE_NAMES=LANGUAGE_NAMES,
@@ -71,23 +72,56 @@ def init_app(app: Flask) -> None:
     )
 
 
+# Babel's units for a relative time, largest first, in seconds.
+UNITS = (
+    ("year", 3600 * 24 * 365),
+    ("month", 3600 * 24 * 30),
+    ("week", 3600 * 24 * 7),
+    ("day", 3600 * 24),
+    ("hour", 3600),
+    ("minute", 60),
+    ("second", 1),
+)
+
+
 def when(moment: datetime | None) -> Markup:
     """A relative time (“3 天前”) with the exact Asia/Shanghai time on hover."""
     if moment is None:
         return Markup("")
-    exact = format_datetime(moment, "yyyy-MM-dd HH:mm")
-    relative = format_timedelta(moment - utcnow(), add_direction=True, threshold=1.0)
+    exact = moment.astimezone(ZONE_TIME).strftime("%Y-%m-%d %H:%M")
+    relative = _relative(_current_locale(), (moment - utcnow()).total_seconds())
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
         moment.isoformat(), exact, relative
     )
+
+
+def _relative(locale: str, seconds: float) -> str:
+    """What format_timedelta(…, add_direction=True, threshold=1) says, rounded to its unit
+    first so that the few different answers are worked out once each."""
+    for unit, size in UNITS:
+        value = abs(seconds) / size
+        if value >= 1:
+            return _relative_in(locale, unit, max(1, round(value)), seconds < 0)
+    return _relative_in(locale, "second", 0, False)
+
+
+@lru_cache(maxsize=4096)
+def _relative_in(locale: str, unit: str, count: int, past: bool) -> str:
+    size = dict(UNITS)[unit]
+    delta = timedelta(seconds=-count * size if past else count * size)
+    return babel_dates.format_timedelta(delta, add_direction=True, threshold=1.0, locale=locale)
+
+
+def _current_locale() -> str:
+    return str(get_locale() or "zh")
 
 
 def day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, "yyyy-MM-dd")
-    return format_date(value, "yyyy-MM-dd")
+        value = value.astimezone(ZONE_TIME)
+    return value.strftime("%Y-%m-%d")
 
 
 def money(value: Decimal | str | None) -> str:
@@ -127,11 +161,41 @@ LABEL_TABLES: dict[str, dict[Any, Any]] = {
 
 
 def label(value: Any, kind: str) -> str:
-    table = LABEL_TABLES[kind]
-    return str(table.get(value, value)) if value is not None else ""
+    if value is None:
+        return ""
+    return _label(_current_locale(), kind, str(value))
+
+
+def labels(kind: str) -> dict[str, str]:
+    """Every label of a kind in the current language, in the table's order."""
+    return _labels(_current_locale(), kind)
+
+
+@lru_cache(maxsize=64)
+def _labels(locale: str, kind: str) -> dict[str, str]:
+    with force_locale(locale):
+        return {str(key): str(text) for key, text in LABEL_TABLES[kind].items()}
+
+
+@lru_cache(maxsize=4096)
+def _label(locale: str, kind: str, value: str) -> str:
+    """A label in a language: the catalogues do not change while the process runs."""
+    with force_locale(locale):
+        return str(LABEL_TABLES[kind].get(value, value))
 
 
 def state_label(value: str) -> Markup:
+    return _state_label(_current_locale(), str(value))
+
+
+@lru_cache(maxsize=256)
+def _state_label(locale: str, value: str) -> Markup:
     return Markup('<span class="state state-{}">{}</span>').format(
-        escape(value), label(value, "state")
+        escape(value), _label(locale, "state", value)
     )
+
+
+def ticket_href(number: str) -> str:
+    """The address of a ticket's page, without going through the URL map for each row of a
+    list (numbers are letters, digits and hyphens only)."""
+    return f"{request.script_root}/tickets/{number}"

@@ -10,13 +10,26 @@ outside the workflow (edit, comment, attach …).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, case, exists, false, null, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    false,
+    null,
+    or_,
+    select,
+)
 
 from ticketing import db
-from ticketing.accounts.models import Role, User, commissioner_enterprise
+from ticketing.accounts.models import Role, User
 from ticketing.errors import NotAllowed
 from ticketing.orgs.models import Enterprise, Park
 from ticketing.tickets.models import Ticket, TicketExpert, TicketUniversity
@@ -36,33 +49,101 @@ def require_admin(user: User, message: Any) -> None:
         raise NotAllowed(message)
 
 
-def visible_tickets(user: User) -> ColumnElement[bool]:
-    """A filter on Ticket: the tickets `user` may see. Drafts: only their filer."""
-    if not user.is_active:
-        return false()
+@dataclass(frozen=True)
+class Viewer:
+    """What the visibility rule depends on besides the ids it compares with."""
+
+    active: bool
+    admin: bool
+    commissioner: bool
+    liaison: bool  # a liaison with a university
+    expert: bool
+
+
+def viewer(user: User) -> Viewer:
     roles = user.roles
+    return Viewer(
+        active=bool(user.is_active),
+        admin=Role.ADMIN in roles,
+        commissioner=Role.COMMISSIONER in roles,
+        liaison=Role.LIAISON in roles and user.university_id is not None,
+        expert=Role.EXPERT in roles,
+    )
+
+
+def viewer_params(user: User) -> dict[str, Any]:
+    """The values of the rule's parameters for `user`."""
+    return {
+        "viewer_id": user.id,
+        "viewer_university": user.university_id or 0,
+        "viewer_enterprises": sorted(user.enterprise_ids),
+    }
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """The viewer's ids as the rule compares with them: bound parameters or values."""
+
+    viewer: Any
+    university: Any
+    enterprises: Any
+
+
+BOUND = _Ids(
+    viewer=bindparam("viewer_id", type_=Integer),
+    university=bindparam("viewer_university", type_=Integer),
+    enterprises=bindparam("viewer_enterprises", expanding=True),
+)
+
+
+@cache
+def visibility(who: Viewer) -> ColumnElement[bool]:
+    """The rule for one kind of viewer with the ids as parameters (viewer_params()), so that a
+    statement built on it is built once and reused."""
+    return _rule(who, BOUND)
+
+
+def visible_tickets(user: User) -> ColumnElement[bool]:
+    """A filter on Ticket: the tickets `user` may see (the rule, with the user's ids)."""
+    ids = _Ids(user.id, user.university_id or 0, sorted(user.enterprise_ids))
+    return _rule(viewer(user), ids)
+
+
+def _rule(who: Viewer, ids: _Ids) -> ColumnElement[bool]:
+    """Drafts only for their filer; the rest for an admin, for the commissioners of the
+    enterprise, for the liaisons of every university the ticket was routed to and for every
+    expert it was assigned to."""
+    if not who.active:
+        return false()
     not_draft = Ticket.state != State.DRAFT
-    clauses: list[ColumnElement[bool]] = [and_(Ticket.filer_id == user.id, ~not_draft)]
-    if Role.ADMIN in roles:
-        clauses.append(true())
-    if Role.COMMISSIONER in roles:
-        mine = select(commissioner_enterprise.c.enterprise_id).where(
-            commissioner_enterprise.c.user_id == user.id
-        )
-        clauses.append(Ticket.enterprise_id.in_(mine))
-    if Role.LIAISON in roles and user.university_id is not None:
-        clauses.append(
-            exists().where(
-                TicketUniversity.ticket_id == Ticket.id,
-                TicketUniversity.university_id == user.university_id,
+    own_draft = and_(Ticket.filer_id == ids.viewer, Ticket.state == State.DRAFT)
+    if who.admin:
+        return or_(own_draft, not_draft)
+    clauses: list[ColumnElement[bool]] = []
+    if who.commissioner:
+        clauses.append(Ticket.enterprise_id.in_(ids.enterprises))
+    if who.liaison:
+        clauses.append(  # the current university first: it needs no look-up
+            or_(
+                Ticket.university_id == ids.university,
+                exists().where(
+                    TicketUniversity.ticket_id == Ticket.id,
+                    TicketUniversity.university_id == ids.university,
+                ),
             )
         )
-    if Role.EXPERT in roles:
+    if who.expert:
         clauses.append(
-            exists().where(TicketExpert.ticket_id == Ticket.id, TicketExpert.expert_id == user.id)
+            or_(
+                Ticket.expert_id == ids.viewer,
+                exists().where(
+                    TicketExpert.ticket_id == Ticket.id, TicketExpert.expert_id == ids.viewer
+                ),
+            )
         )
-    others = or_(*clauses[1:]) if len(clauses) > 1 else false()
-    return or_(clauses[0], and_(not_draft, others))
+    if not clauses:
+        return own_draft
+    return or_(own_draft, and_(not_draft, or_(*clauses)))
 
 
 def holds(user: User, who: Who, ticket: Ticket) -> bool:

@@ -1,5 +1,5 @@
-"""the dashboard's tallies: tickets by state, category, university and month filed, and
-history events by action and month, kept in the same transaction as every change
+"""the dashboard's tallies: filed tickets by state, category and university, and history
+events by action and month, kept in the same transaction as every change
 
 The tables are filled from the tickets and their history here, so an existing database
 upgrades with exact figures.
@@ -21,10 +21,9 @@ depends_on = None
 
 FILL = {
     "postgresql": (
-        """INSERT INTO ticket_tally (state, category, university_id, month, n)
-        SELECT state, category, coalesce(university_id, 0),
-               date_trunc('month', timezone('Asia/Shanghai', submitted_at))::date, count(*)
-        FROM ticket WHERE state <> 'draft' AND submitted_at IS NOT NULL GROUP BY 1, 2, 3, 4""",
+        """INSERT INTO ticket_tally (state, category, university_id, n)
+        SELECT state, category, coalesce(university_id, 0), count(*)
+        FROM ticket WHERE state <> 'draft' GROUP BY 1, 2, 3""",
         """INSERT INTO event_tally (action, month, n, amount)
         SELECT action, date_trunc('month', timezone('Asia/Shanghai', at))::date, count(*),
                coalesce(sum(CASE action WHEN 'sign_agreement' THEN (data ->> 'amount')::numeric
@@ -33,10 +32,9 @@ FILL = {
         FROM ticket_event GROUP BY 1, 2""",
     ),
     "sqlite": (
-        """INSERT INTO ticket_tally (state, category, university_id, month, n)
-        SELECT state, category, coalesce(university_id, 0),
-               date(submitted_at, '+8 hours', 'start of month'), count(*)
-        FROM ticket WHERE state <> 'draft' AND submitted_at IS NOT NULL GROUP BY 1, 2, 3, 4""",
+        """INSERT INTO ticket_tally (state, category, university_id, n)
+        SELECT state, category, coalesce(university_id, 0), count(*)
+        FROM ticket WHERE state <> 'draft' GROUP BY 1, 2, 3""",
         """INSERT INTO event_tally (action, month, n, amount)
         SELECT action, date(at, '+8 hours', 'start of month'), count(*),
                coalesce(sum(CASE action WHEN 'sign_agreement' THEN json_extract(data, '$.amount')
@@ -53,11 +51,8 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=24), nullable=False),
         sa.Column("category", sa.String(length=20), nullable=False),
         sa.Column("university_id", sa.Integer(), nullable=False),
-        sa.Column("month", sa.Date(), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "state", "category", "university_id", "month", name=op.f("pk_ticket_tally")
-        ),
+        sa.PrimaryKeyConstraint("state", "category", "university_id", name=op.f("pk_ticket_tally")),
     )
     op.create_table(
         "event_tally",

@@ -86,19 +86,23 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    # Roles and enterprises come with the person's own row, in the same statement: loading the
-    # signed-in user (every request) or any person shown on a page costs one statement.
+    # Roles and enterprises can come with the person's own row, in the same statement: the
+    # signed-in user (every request) is loaded with them (accounts.services.USER_BY_ID). For
+    # the people a page only names (filer, expert, authors) they are left out, and read on
+    # first use.
     role_list: Mapped[str | None] = column_property(
         select(func.aggregate_strings(RoleGrant.role, ","))
         .where(RoleGrant.user_id == id)
         .correlate_except(RoleGrant)
-        .scalar_subquery()
+        .scalar_subquery(),
+        deferred=True,
     )
     enterprise_list: Mapped[str | None] = column_property(
         select(func.aggregate_strings(cast(commissioner_enterprise.c.enterprise_id, String), ","))
         .where(commissioner_enterprise.c.user_id == id)
         .correlate_except(commissioner_enterprise)
-        .scalar_subquery()
+        .scalar_subquery(),
+        deferred=True,
     )
 
     grants: Mapped[list[RoleGrant]] = relationship(cascade="all, delete-orphan")

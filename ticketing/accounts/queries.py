@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from ticketing import db
 from ticketing.accounts.models import Role, RoleGrant, User
@@ -15,7 +15,13 @@ from ticketing.workflow import EXPERT_WORKING
 
 def all_users() -> list[User]:
     """Everyone, with their university: one statement (roles and enterprises come along)."""
-    query = select(User).options(joinedload(User.university)).order_by(User.name)
+    query = (
+        select(User)
+        .options(
+            joinedload(User.university), undefer(User.role_list), undefer(User.enterprise_list)
+        )
+        .order_by(User.name)
+    )
     return list(db.session.scalars(query))
 
 

@@ -9,7 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import undefer
 
 from ticketing import db, permissions
 from ticketing.accounts.models import ExpertProfile, Role, RoleGrant, User, new_session_token
@@ -82,7 +83,9 @@ def authenticate(login: str, password: str) -> User | None:
     global _DUMMY_HASH
     with db.reading():
         user = db.session.scalar(
-            select(User).where(func.lower(User.login) == login.strip().lower())
+            select(User)
+            .where(func.lower(User.login) == login.strip().lower())
+            .options(undefer(User.role_list), undefer(User.enterprise_list))
         )
         db.session.commit()
     hasher = _hasher()
@@ -100,13 +103,21 @@ def authenticate(login: str, password: str) -> User | None:
     return user
 
 
+# built once: every request loads the signed-in person with their roles and enterprises
+USER_BY_ID = (
+    select(User)
+    .where(User.id == bindparam("id"))
+    .options(undefer(User.role_list), undefer(User.enterprise_list))
+)
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the id carries the session token (see User.get_id)."""
     raw_id, _, token = user_id.partition(":")
     number = row_id(raw_id)
     if number is None or not token:
         return None
-    user = db.session.get(User, number)
+    user = db.session.execute(USER_BY_ID, {"id": number}).scalar_one_or_none()
     if user is None or not user.active or user.session_token != token:
         return None
     return user

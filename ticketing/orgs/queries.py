@@ -68,10 +68,16 @@ def all_enterprises() -> list[Enterprise]:
     return list(db.session.scalars(select(Enterprise).order_by(Enterprise.name)))
 
 
-def university_choices(exclude: int | None = None) -> list[University]:
-    """Active universities to route or transfer to."""
-    query = select(University).where(University.active.is_(True)).order_by(University.name)
-    return [u for u in db.session.scalars(query) if u.id != exclude]
+ACTIVE_UNIVERSITIES = (
+    select(University.id, University.name)
+    .where(University.active.is_(True))
+    .order_by(University.name)
+)
+
+
+def university_choices() -> list[Any]:
+    """Active universities to route or transfer to: (id, name) rows."""
+    return list(db.session.execute(ACTIVE_UNIVERSITIES))
 
 
 def own_enterprises(user: User) -> list[Enterprise]:

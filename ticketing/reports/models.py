@@ -16,14 +16,13 @@ from ticketing.db import Base
 
 
 class TicketTally(Base):
-    """How many filed tickets are in each state, by category, university and month filed."""
+    """How many filed tickets are in each state, by category and current university."""
 
     __tablename__ = "ticket_tally"
 
     state: Mapped[str] = mapped_column(String(24), primary_key=True)
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     university_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: none yet
-    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day, Asia/Shanghai
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -34,6 +33,6 @@ class EventTally(Base):
     __tablename__ = "event_tally"
 
     action: Mapped[str] = mapped_column(String(30), primary_key=True)
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day, Asia/Shanghai
     n: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))

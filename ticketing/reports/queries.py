@@ -1,7 +1,7 @@
 """Dashboard figures, read from the tallies (reports/tallies.py) instead of the ticket table.
 
 The page costs the same at 1,000 tickets as at 1,000,000: one statement sums at most a few
-thousand tally rows (states × categories × universities × months) and probes an index once
+thousand tally rows (states × categories × universities) and probes an index once
 per enterprise and expert. The tallies count every filed ticket; the zone administrator, for
 whom the dashboard is, sees every filed ticket (permissions.visible_tickets), and their own
 drafts are counted beside them.
@@ -46,15 +46,14 @@ class Dashboard:
 
 def dashboard(user: User) -> Dashboard:
     """The zone's figures: one statement, whatever the number of tickets."""
-    n = func.sum(TicketTally.n)
-    solved = func.sum(TicketTally.n).filter(TicketTally.state.in_(SOLVED))
+    tally = TicketTally
+    n = func.sum(tally.n)
+    solved = func.sum(tally.n).filter(tally.state.in_(SOLVED))
     parts = [
-        select(literal("state"), TicketTally.state, n, literal(0)).group_by(TicketTally.state),
-        select(literal("category"), TicketTally.category, n, literal(0)).group_by(
-            TicketTally.category
-        ),
+        select(literal("state"), tally.state, n, literal(0)).group_by(tally.state),
+        select(literal("category"), tally.category, n, literal(0)).group_by(tally.category),
         select(literal("university"), University.name, n, solved)
-        .join(University, University.id == TicketTally.university_id)
+        .join(University, University.id == tally.university_id)
         .group_by(University.name),
         select(
             literal("event"), EventTally.action, func.sum(EventTally.n), func.sum(EventTally.amount)

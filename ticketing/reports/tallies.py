@@ -1,7 +1,7 @@
 """The dashboard's tallies, kept in step with every change in the same transaction.
 
 history.record() takes moves() of each change before it is flushed (the ticket's tally moves
-from the key it had to the key it has now: state, category, university, month filed) and
+from the key it had to the key it has now: state, category, university) and
 count()s them with the event's action, in its month with the amount it records, after. The
 upserts run inside whatever transaction or savepoint is open, so a change that rolls back
 takes its counts with it. Within a change rows are touched in one order (the event's, then
@@ -36,7 +36,7 @@ from ticketing.tickets.models import Ticket, TicketEvent
 from ticketing.workflow import State
 
 AMOUNT_OF = {"sign_agreement": "amount", "land": "economic_benefit"}
-Key = tuple[str, str, int, date]
+Key = tuple[str, str, int]
 
 
 def month_of(moment: datetime) -> date:
@@ -44,10 +44,10 @@ def month_of(moment: datetime) -> date:
     return moment.astimezone(db.ZONE_TIME).date().replace(day=1)
 
 
-def _key(state: Any, category: Any, university_id: Any, submitted_at: Any) -> Key | None:
-    if state is None or state == State.DRAFT or submitted_at is None:
+def _key(state: Any, category: Any, university_id: Any) -> Key | None:
+    if state is None or state == State.DRAFT:
         return None
-    return (str(state), str(category), university_id or 0, month_of(submitted_at))
+    return (str(state), str(category), university_id or 0)
 
 
 def _before(ticket: Ticket, name: str) -> Any:
@@ -62,7 +62,7 @@ def _before(ticket: Ticket, name: str) -> Any:
 
 def moves(ticket: Ticket) -> list[tuple[Key, int]]:
     """How the change not yet flushed moves the ticket between tally keys."""
-    names = ("state", "category", "university_id", "submitted_at")
+    names = ("state", "category", "university_id")
     old = _key(*(_before(ticket, name) for name in names))
     new = _key(*(getattr(ticket, name) for name in names))
     if old == new:
@@ -76,8 +76,8 @@ def count(event: TicketEvent, moved: list[tuple[Key, int]]) -> None:
     for key, step in moved:
         _upsert(
             TicketTally,
-            dict(zip(("state", "category", "university_id", "month"), key, strict=True), n=step),
-            ("state", "category", "university_id", "month"),
+            dict(zip(("state", "category", "university_id"), key, strict=True), n=step),
+            ("state", "category", "university_id"),
         )
 
 
@@ -115,18 +115,14 @@ def rebuild() -> None:
     """Recompute both tallies from the tickets and the history (flushes, does not commit)."""
     db.session.execute(delete(TicketTally))
     db.session.execute(delete(EventTally))
-    month = _month_sql(Ticket.submitted_at)
     university = func.coalesce(Ticket.university_id, literal_column("0"))
     tickets = (
-        select(Ticket.state, Ticket.category, university, month, func.count())
-        .where(Ticket.state != State.DRAFT, Ticket.submitted_at.is_not(None))
-        .group_by(Ticket.state, Ticket.category, university, month)
+        select(Ticket.state, Ticket.category, university, func.count())
+        .where(Ticket.state != State.DRAFT)
+        .group_by(Ticket.state, Ticket.category, university)
     )
-    db.session.execute(
-        insert(TicketTally).from_select(
-            ["state", "category", "university_id", "month", "n"], tickets
-        )
-    )
+    columns = ["state", "category", "university_id", "n"]
+    db.session.execute(insert(TicketTally).from_select(columns, tickets))
     data = TicketEvent.data
     amount = case(
         *(

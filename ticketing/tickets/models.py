@@ -93,6 +93,7 @@ class Ticket(Base):
         Index("ix_ticket_enterprise_updated", "enterprise_id", "updated_at", "id"),
         Index("ix_ticket_expert_updated", "expert_id", "updated_at", "id"),
         Index("ix_ticket_university_updated", "university_id", "updated_at", "id"),
+        Index("ix_ticket_filer_state", "filer_id", "state", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,7 +105,7 @@ class Ticket(Base):
     state: Mapped[str] = mapped_column(String(24), default=State.DRAFT)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"))
-    filer_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    filer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     university_id: Mapped[int | None] = mapped_column(ForeignKey("university.id"))
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     resolution: Mapped[str | None] = mapped_column(Text)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, literal, or_, select, tuple_
+from sqlalchemy import Select, and_, bindparam, exists, select, tuple_
 from sqlalchemy.orm import aliased, joinedload
 
 from ticketing import db
@@ -72,11 +73,56 @@ class Timeline:
 
 def timeline(ticket: Ticket, user: User, before: Cursor | None = None) -> Timeline:
     """The latest HISTORY_PAGE entries of the history (or those before `before`) with their
-    comments, files and visit records, in one statement; internal items only for staff."""
+    comments, files and visit records, in one statement; internal items only for staff.
+    The page's events are picked first, in index order, and joined to the rest after."""
+    internal_ok = can_see_internal(user, ticket)
+    statement = _TIMELINE[(internal_ok, before is not None)]
+    params: dict[str, Any] = {"ticket": ticket.id}
+    if before is not None:
+        params.update(before_at=before.updated_at, before_id=before.id)
+    rows = list(db.session.execute(statement, params))
+    entries = [
+        TimelineEntry(event, name, comment=comment, attachment=attachment, visit=visit)
+        for event, name, comment, attachment, visit in rows[:HISTORY_PAGE]
+    ]
+    earlier = None
+    if len(rows) > HISTORY_PAGE:
+        oldest = entries[-1].event
+        earlier = Cursor(oldest.at, oldest.id)
+    entries.reverse()
+    return Timeline(entries, earlier)
+
+
+def _timeline_statement(internal_ok: bool, paged: bool) -> Select[Any]:
+    picked = select(TicketEvent.id).where(TicketEvent.ticket_id == bindparam("ticket"))
+    if paged:
+        picked = picked.where(
+            tuple_(TicketEvent.at, TicketEvent.id)
+            < tuple_(bindparam("before_at", type_=TicketEvent.at.type), bindparam("before_id"))
+        )
     actor = aliased(User)
     data = TicketEvent.data
-    query = (
+    hidden = []
+    if not internal_ok:  # an internal note or file is left out, its event too
+        internal_comment = exists().where(
+            Comment.id == data["comment_id"].as_integer(), Comment.internal.is_(True)
+        )
+        internal_file = exists().where(
+            Attachment.id == data["attachment_id"].as_integer(), Attachment.internal.is_(True)
+        )
+        hidden = [
+            ~and_(TicketEvent.action == "comment", internal_comment),
+            ~and_(TicketEvent.action == "attach", internal_file),
+        ]
+    picked = (
+        picked.where(*hidden)
+        .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+        .limit(HISTORY_PAGE + 1)
+        .subquery()
+    )
+    return (
         select(TicketEvent, actor.name, Comment, Attachment, Visit)
+        .join(picked, picked.c.id == TicketEvent.id)
         .join(actor, actor.id == TicketEvent.actor_id)
         .outerjoin(
             Comment,
@@ -92,31 +138,16 @@ def timeline(ticket: Ticket, user: User, before: Cursor | None = None) -> Timeli
         .outerjoin(
             Visit, and_(TicketEvent.action == "visit", Visit.id == data["visit_id"].as_integer())
         )
-        .where(TicketEvent.ticket_id == ticket.id)
         .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
-        .limit(HISTORY_PAGE + 1)
     )
-    if not can_see_internal(user, ticket):
-        query = query.where(
-            or_(Comment.id.is_(None), Comment.internal.is_(False)),
-            or_(Attachment.id.is_(None), Attachment.internal.is_(False)),
-        )
-    if before is not None:
-        query = query.where(
-            tuple_(TicketEvent.at, TicketEvent.id)
-            < tuple_(literal(before.updated_at, TicketEvent.at.type), literal(before.id))
-        )
-    rows = list(db.session.execute(query))
-    entries = [
-        TimelineEntry(event, name, comment=comment, attachment=attachment, visit=visit)
-        for event, name, comment, attachment, visit in rows[:HISTORY_PAGE]
-    ]
-    earlier = None
-    if len(rows) > HISTORY_PAGE:
-        oldest = entries[-1].event
-        earlier = Cursor(oldest.at, oldest.id)
-    entries.reverse()
-    return Timeline(entries, earlier)
+
+
+# built once each: staff or not, first page or earlier
+_TIMELINE = {
+    (staff, paged): _timeline_statement(staff, paged)
+    for staff in (True, False)
+    for paged in (True, False)
+}
 
 
 def outcomes_of(ticket: Ticket) -> list[Outcome]:

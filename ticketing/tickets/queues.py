@@ -10,18 +10,29 @@ things a row shows for its 20 rows alone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from ticketing import db
 from ticketing.accounts.models import Role, User
 from ticketing.orgs.models import Enterprise, University
-from ticketing.permissions import visible_tickets
+from ticketing.permissions import BOUND, Viewer, viewer, viewer_params, visibility
 from ticketing.tickets.models import Category, Priority, Ticket
 from ticketing.values import row_id
 from ticketing.workflow import State
@@ -165,75 +176,182 @@ class Page:
         return self.matches > COUNT_CAP
 
 
-def _queue_clause(queue: Queue, user: User) -> ColumnElement[bool]:
-    if queue.key == "to_route":
-        return Ticket.state == State.SUBMITTED
-    if queue.key == "university":
-        return Ticket.university_id == user.university_id
-    if queue.key == "assigned":
-        return Ticket.expert_id == user.id
-    if queue.key == "mine":
-        own_drafts = and_(Ticket.filer_id == user.id, Ticket.state == State.DRAFT)
-        return or_(Ticket.enterprise_id.in_(user.enterprise_ids), own_drafts)
-    return true()
+FILTER_COLUMNS = {
+    "state": Ticket.state,
+    "category": Ticket.category,
+    "priority": Ticket.priority,
+    "enterprise_id": Ticket.enterprise_id,
+    "university_id": Ticket.university_id,
+}
 
 
-def _conditions(user: User, queue: Queue, filters: Filters) -> list[ColumnElement[bool]]:
-    where = [visible_tickets(user), _queue_clause(queue, user)]
-    for column, value in (
-        (Ticket.state, filters.state),
-        (Ticket.category, filters.category),
-        (Ticket.priority, filters.priority),
-        (Ticket.enterprise_id, filters.enterprise_id),
-        (Ticket.university_id, filters.university_id),
-    ):
-        if value:
-            where.append(column == value)
-    if filters.enterprise_name:
-        named = select(Enterprise.id).where(Enterprise.name.contains(filters.enterprise_name))
-        where.append(Ticket.enterprise_id.in_(named))
-    if filters.overdue:
-        where.append(Ticket.due_at < db.utcnow())
-    if filters.q:
-        where.append(_matching(filters.q))
+@dataclass(frozen=True)
+class Shape:
+    """What a queue statement's text depends on; its values are parameters."""
+
+    who: Viewer
+    queue: str
+    filters: tuple[str, ...]  # the filters in use, by name
+    search: str | None  # "number" or "words"
+    cursor: str | None  # "after" or "before"
+    limit: int
+    enterprises: int = 0  # "mine": how many enterprises the commissioner has
+
+
+def _lanes(shape: Shape) -> list[ColumnElement[bool]]:
+    """The queue as one or more index-friendly selections whose rows never overlap, each
+    within what the queue's role may see (so that the visibility rule, applied to every row
+    the lanes yield, never leaves a page short). A commissioner's queue is one lane per
+    enterprise and one for their own drafts: each lane reads its rows in order from
+    (enterprise_id, updated_at, id) instead of the database sorting every ticket of every
+    enterprise."""
+    viewer_id = BOUND.viewer
+    own_drafts = and_(Ticket.filer_id == viewer_id, Ticket.state == State.DRAFT)
+    if shape.queue == "to_route":
+        return [Ticket.state == State.SUBMITTED]
+    if shape.queue == "university":
+        return [Ticket.university_id == BOUND.university]
+    if shape.queue == "assigned":
+        return [Ticket.expert_id == viewer_id]
+    if shape.queue == "mine":
+        return [
+            and_(Ticket.enterprise_id == bindparam(f"enterprise_{n}"), Ticket.state != State.DRAFT)
+            for n in range(shape.enterprises)
+        ] + [own_drafts]
+    return [or_(Ticket.state != State.DRAFT, own_drafts)]  # "all", for an administrator
+
+
+def _where(shape: Shape) -> list[ColumnElement[bool]]:
+    where = []
+    for name in shape.filters:
+        if name in FILTER_COLUMNS:
+            where.append(FILTER_COLUMNS[name] == bindparam(f"f_{name}"))
+        elif name == "enterprise_name":
+            named = select(Enterprise.id).where(
+                Enterprise.name.like(bindparam("f_enterprise_name"), escape="\\")
+            )
+            where.append(Ticket.enterprise_id.in_(named))
+        elif name == "overdue":
+            where.append(Ticket.due_at < bindparam("f_now", type_=Ticket.due_at.type))
+    if shape.search == "number":
+        where.append(Ticket.number == bindparam("f_number"))
+    elif shape.search == "words":
+        where.append(Ticket.title.ilike(bindparam("f_words"), escape="\\"))
     return where
 
 
-def _matching(q: str) -> ColumnElement[bool]:
-    """A ticket number is found by equality; words in the title."""
-    if NUMBER.fullmatch(q):
-        return Ticket.number == q.upper()
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return Ticket.title.ilike(pattern, escape="\\")
+def _in_order(shape: Shape, descending: bool, limit: int, *also: ColumnElement[bool]) -> Any:
+    """The ids of the first `limit` rows of the lanes in queue order, each lane read in index
+    order (keys only: the columns, and for a page the visibility rule, come after, for these
+    rows only)."""
+    where = [*_where(shape), *also]
+    key = tuple_(Ticket.updated_at, Ticket.id)
+    cursor = tuple_(bindparam("c_at", type_=Ticket.updated_at.type), bindparam("c_id"))
+    if shape.cursor == "after":
+        where.append(key < cursor)
+    elif shape.cursor == "before":
+        where.append(key > cursor)
+    lanes = [
+        select(Ticket.id, Ticket.updated_at)
+        .where(lane, *where)
+        .order_by(*_order(Ticket.updated_at, Ticket.id, descending))
+        .limit(limit)
+        for lane in _lanes(shape)
+    ]
+    if len(lanes) == 1:
+        return lanes[0].subquery()
+    # each lane as a subquery: SQLite allows no ORDER BY or LIMIT in a member of a UNION
+    merged = union_all(*(select(lane.subquery()) for lane in lanes)).subquery()
+    return (
+        select(merged)
+        .order_by(*_order(merged.c.updated_at, merged.c.id, descending))
+        .limit(limit)
+        .subquery()
+    )
+
+
+@cache
+def _page_statement(shape: Shape) -> Select[Any]:
+    descending = shape.cursor != "before"
+    return _rows(_in_order(shape, descending, shape.limit), shape.who, descending)
+
+
+@cache
+def _count_statement(shape: Shape) -> Select[Any]:
+    """How many tickets match, counted up to COUNT_CAP + 1 (the page shows “1,000+”), read in
+    queue order too, so that counting stops after COUNT_CAP + 1 index entries. One lane is
+    checked against the visibility rule in the same pass; several lanes (whose plans the rule's
+    OR would spoil) are read first and checked after, like a page."""
+    if len(_lanes(shape)) == 1:
+        ids = _in_order(shape, True, COUNT_CAP + 1, visibility(shape.who))
+        return select(func.count()).select_from(ids)
+    ids = _in_order(shape, True, COUNT_CAP + 1)
+    return (
+        select(func.count())
+        .select_from(Ticket)
+        .join(ids, ids.c.id == Ticket.id)
+        .where(visibility(shape.who))
+    )
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _shape_and_params(
+    user: User, queue: Queue, filters: Filters, per_page: int
+) -> tuple[Shape, dict[str, Any]]:
+    params = viewer_params(user)
+    used = []
+    for name in FILTER_COLUMNS:
+        value = getattr(filters, name)
+        if value:
+            used.append(name)
+            params[f"f_{name}"] = value
+    if filters.enterprise_name:
+        used.append("enterprise_name")
+        params["f_enterprise_name"] = _like(filters.enterprise_name)
+    if filters.overdue:
+        used.append("overdue")
+        params["f_now"] = db.utcnow()
+    search = None
+    if filters.q and NUMBER.fullmatch(filters.q):
+        search, params["f_number"] = "number", filters.q.upper()
+    elif filters.q:
+        search, params["f_words"] = "words", _like(filters.q)
+    cursor = filters.after or filters.before
+    if cursor is not None:
+        params["c_at"], params["c_id"] = cursor.updated_at, cursor.id
+    direction = "after" if filters.after else "before" if filters.before else None
+    enterprises = sorted(user.enterprise_ids) if queue.key == "mine" else []
+    params.update({f"enterprise_{n}": e for n, e in enumerate(enterprises)})
+    shape = Shape(
+        viewer(user), queue.key, tuple(used), search, direction, per_page + 1, len(enterprises)
+    )
+    return shape, params
 
 
 def list_queue(user: User, queue: Queue, filters: Filters, per_page: int) -> Page:
-    """One page of a queue: two statements whatever the page size or position."""
-    where = _conditions(user, queue, filters)
-    key = tuple_(Ticket.updated_at, Ticket.id)
+    """One page of a queue: two statements whatever the page size or position, each built
+    once per shape of query and then only given new values."""
+    shape, params = _shape_and_params(user, queue, filters, per_page)
     newer_first = filters.before is None
-    if filters.after:
-        where.append(key < tuple_(literal(filters.after.updated_at, Ticket.updated_at.type),
-                                  literal(filters.after.id)))  # fmt: skip
-    if filters.before:
-        where.append(key > tuple_(literal(filters.before.updated_at, Ticket.updated_at.type),
-                                  literal(filters.before.id)))  # fmt: skip
-    found = list(db.session.execute(_rows(where, newer_first, per_page + 1)))
-    rows = [Row(**row._mapping) for row in found[:per_page]]
+    found = list(db.session.execute(_page_statement(shape), params))
+    rows = [Row(*row) for row in found[:per_page]]
     more = len(found) > per_page
     if not newer_first:
         rows.reverse()
     moved = filters.after is not None or filters.before is not None
     older = newer = None
     if rows:
-        first, last = (
-            Cursor(rows[0].updated_at, rows[0].id),
-            Cursor(rows[-1].updated_at, rows[-1].id),
-        )
-        older = last if (more if newer_first else moved) else None
-        newer = first if (moved if newer_first else more) else None
-    counted = _conditions(user, queue, filters)
-    return Page(rows, _count(counted), older, newer)
+        first, last = rows[0], rows[-1]
+        if more if newer_first else moved:
+            older = Cursor(last.updated_at, last.id)
+        if moved if newer_first else more:
+            newer = Cursor(first.updated_at, first.id)
+    count_shape = replace(shape, cursor=None, limit=0)
+    matches = db.session.scalar(_count_statement(count_shape), params) or 0
+    return Page(rows, matches, older, newer)
 
 
 def _order(updated_at: Any, ident: Any, descending: bool) -> tuple[Any, Any]:
@@ -242,9 +360,10 @@ def _order(updated_at: Any, ident: Any, descending: bool) -> tuple[Any, Any]:
     return updated_at.asc(), ident.asc()
 
 
-def _rows(where: list[ColumnElement[bool]], descending: bool, limit: int) -> Select[Any]:
-    """The page's tickets first, in index order; then the names a row shows, for them only."""
-    page = (
+def _rows(ids: Any, who: Viewer, descending: bool) -> Select[Any]:
+    """The page's tickets that the viewer may see, with the names a row shows."""
+    expert = aliased(User)
+    return (
         select(
             Ticket.id,
             Ticket.number,
@@ -255,41 +374,14 @@ def _rows(where: list[ColumnElement[bool]], descending: bool, limit: int) -> Sel
             Ticket.category,
             Ticket.due_at,
             Ticket.updated_at,
-            Ticket.enterprise_id,
-            Ticket.university_id,
-            Ticket.expert_id,
+            Enterprise.name,
+            func.coalesce(func.nullif(University.short_name, ""), University.name),
+            expert.name,
         )
-        .where(*where)
+        .join(ids, ids.c.id == Ticket.id)
+        .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
+        .outerjoin(University, University.id == Ticket.university_id)
+        .outerjoin(expert, expert.id == Ticket.expert_id)
+        .where(visibility(who))
         .order_by(*_order(Ticket.updated_at, Ticket.id, descending))
-        .limit(limit)
-        .subquery()
     )
-    expert = aliased(User)
-    return (
-        select(
-            page.c.id,
-            page.c.number,
-            page.c.title,
-            page.c.confidential,
-            page.c.state,
-            page.c.priority,
-            page.c.category,
-            page.c.due_at,
-            page.c.updated_at,
-            Enterprise.name.label("enterprise"),
-            func.coalesce(func.nullif(University.short_name, ""), University.name).label(
-                "university"
-            ),
-            expert.name.label("expert"),
-        )
-        .join(Enterprise, Enterprise.id == page.c.enterprise_id)
-        .outerjoin(University, University.id == page.c.university_id)
-        .outerjoin(expert, expert.id == page.c.expert_id)
-        .order_by(*_order(page.c.updated_at, page.c.id, descending))
-    )
-
-
-def _count(where: list[ColumnElement[bool]]) -> int:
-    """How many tickets match, counted up to COUNT_CAP + 1 (the page shows “1,000+”)."""
-    capped = select(Ticket.id).where(*where).limit(COUNT_CAP + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(capped)) or 0

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from ticketing import db, permissions, workflow, writes
 from ticketing.accounts import queries as account_queries
 from ticketing.errors import DomainError, NotFound
+from ticketing.i18n import labels
 from ticketing.orgs import queries as org_queries
 from ticketing.tickets import queries, queues, services, transitions
 from ticketing.tickets.forms import (
@@ -34,8 +35,7 @@ from ticketing.tickets.forms import (
     VisitForm,
     action_form_class,
 )
-from ticketing.tickets.models import CATEGORY_LABELS, PRIORITY_LABELS, Ticket
-from ticketing.workflow import STATE_LABELS
+from ticketing.tickets.models import Ticket
 
 bp = Blueprint("tickets", __name__)
 
@@ -63,9 +63,9 @@ def queue(key: str) -> str:
         queue=chosen,
         page=page,
         filters=filters,
-        states=STATE_LABELS,
-        categories=CATEGORY_LABELS,
-        priorities=PRIORITY_LABELS,
+        states=labels("state"),
+        categories=labels("category"),
+        priorities=labels("priority"),
         enterprises=org_queries.own_enterprises(current_user),
         universities=org_queries.university_choices() if admin_view else [],
         admin_view=admin_view,
@@ -161,7 +161,7 @@ def _action_forms(ticket: Ticket, posted: dict[str, Any] | None = None) -> dict[
             if universities is None:
                 universities = org_queries.university_choices()
             form.university_id.choices = [("", _("Choose…"))] + [
-                (u.id, u.name) for u in universities if u.id != ticket.university_id
+                (uid, name) for uid, name in universities if uid != ticket.university_id
             ]
         if "expert_id" in form:
             form.expert_id.choices = [("", _("Choose…"))] + [
