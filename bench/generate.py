@@ -41,6 +41,7 @@ from ticketing.cli import alembic_config  # noqa: E402
 from ticketing.config import load as load_settings  # noqa: E402
 from ticketing.orgs import credit_code  # noqa: E402
 from ticketing.reports import tallies  # noqa: E402
+from ticketing.search.index import document  # noqa: E402
 from ticketing.tickets import deadlines  # noqa: E402
 from ticketing.workflow import State, path_to  # noqa: E402
 
@@ -93,6 +94,7 @@ ORDER = (
     "zone", "park", "county", "university", "enterprise", "user", "role_grant",
     "commissioner_enterprise", "expert_profile", "ticket", "ticket_event", "comment", "visit",
     "attachment", "outcome", "ticket_university", "ticket_expert", "ticket_sequence",
+    "ticket_search",
 )  # fmt: skip
 PRIORITIES = (("urgent", 8), ("high", 22), ("normal", 55), ("low", 15))
 CATEGORIES = (
@@ -199,6 +201,7 @@ class Zone:
         self.users: list[tuple[Any, ...]] = []
         self.next_ids = {"ticket_event": 0, "comment": 0, "visit": 0, "attachment": 0, "outcome": 0}
         self.serials: dict[int, int] = {}
+        self.enterprise_names: dict[int, str] = {}
         # the ticket with the longest history: filed ~8 weeks ago, still in progress
         self.busy_id = max(1, tickets - tickets // 20)
 
@@ -222,11 +225,12 @@ class Zone:
             county = rng.randrange(len(words.COUNTIES))
             code = credit_code.complete(f"9114{words.COUNTIES[county][1][2:]}MA{i:07d}")
             industry = rng.choice(words.INDUSTRIES)
+            self.enterprise_names[i] = words.enterprise_name(i, industry)
             sink.add(
                 "enterprise",
                 cols,
                 (
-                    i, words.enterprise_name(i, industry), code, 1 + i % len(words.PARKS),
+                    i, self.enterprise_names[i], code, 1 + i % len(words.PARKS),
                     county + 1, industry, words.person(rng), f"0355-{rng.randrange(10**6, 10**7)}",
                     f"长治市{rng.choice(words.ROADS)}{rng.randrange(1, 999)}号", True, created,
                 ),
@@ -540,6 +544,11 @@ class Zone:
             t.satisfaction, t.created_at, t.updated_at, t.submitted_at, t.routed_at,
             t.expert_assigned_at, t.started_at, t.resolved_at, t.finished_at, due, t.version,
         ))  # fmt: skip
+        terms = document(t.number, t.title, self.enterprise_names[t.enterprise_id], t.description)
+        # a tsvector written as text is its lexemes apart (ours need no quotes); FTS5 its text
+        sink.add(
+            "ticket_search", ("ticket_id" if sink.postgres else "rowid", "terms"), (t.id, terms)
+        )
         for university in sorted(t.universities):
             sink.add("ticket_university", ("ticket_id", "university_id"), (t.id, university))
         for expert in sorted(t.experts):

@@ -13,9 +13,15 @@ import ticketing.outcomes.models  # noqa: F401
 import ticketing.reports.models  # noqa: F401
 import ticketing.tickets.models  # noqa: F401
 from ticketing.db import Base, make_engine
+from ticketing.search.index import TABLE as SEARCH_TABLE
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_object(obj, name, kind, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """The search index is kept by hand (a tsvector, or an FTS5 table and its shadows)."""
+    return not (kind == "table" and name and name.startswith(SEARCH_TABLE))
 
 
 def _url() -> str:
@@ -36,6 +42,7 @@ def run_migrations_offline() -> None:
         render_as_batch=True,
         compare_type=True,
         literal_binds=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -65,6 +72,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -12,6 +12,7 @@ from ticketing.accounts.models import User
 from ticketing.errors import RuleViolation
 from ticketing.orgs import credit_code
 from ticketing.orgs.models import County, Enterprise, Park, University
+from ticketing.search import index as search
 from ticketing.values import row_id
 from ticketing.writes import explain_unique
 
@@ -87,6 +88,7 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
     )
     park_id = _optional_ref(Park, data.get("park_id"), "park_id")
     county_id = _optional_ref(County, data.get("county_id"), "county_id")
+    renamed = enterprise is not None and enterprise.name != name
     if enterprise is None:
         enterprise = Enterprise(name=name, credit_code=code, created_at=db.utcnow())
         db.session.add(enterprise)
@@ -100,6 +102,8 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
     enterprise.address = str(data.get("address") or "").strip()[:500]
     enterprise.active = bool(data.get("active", True))
     db.session.flush()
+    if renamed:  # its tickets are found by its name
+        search.reindex_enterprise(enterprise.id)
     return enterprise
 
 

@@ -3,8 +3,8 @@
 Every transition, edit, comment, visit record and file leaves exactly one event here, and the
 ticket's `updated_at` moves to the event's time, so any activity brings a ticket up its queue.
 Whatever must happen with every change attaches to this function and runs in the same
-transaction as the event: the dashboard's tallies (reports/tallies.py) today; search indexing,
-notifications and webhooks next.
+transaction as the event: the dashboard's tallies (reports/tallies.py) and the search index
+(search/index.py) today; notifications and webhooks next.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ticketing import db
 from ticketing.accounts.models import User
 from ticketing.errors import StaleTicket
 from ticketing.reports import tallies
+from ticketing.search import index as search
 from ticketing.tickets.models import Ticket, TicketEvent
 
 
@@ -60,4 +61,6 @@ def record(
     except StaleDataError:  # another request changed the ticket since we read it
         raise StaleTicket() from None
     tallies.count(event, moved)
+    if action in search.DOCUMENT_ACTIONS:
+        search.index_ticket(ticket, ticket.enterprise.name)
     return event

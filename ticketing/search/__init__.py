@@ -1,0 +1,1 @@
+"""Search: tickets found by their words through an index on either database."""
