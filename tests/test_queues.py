@@ -8,8 +8,8 @@ import re
 from tests.helpers import hidden_value
 from ticketing import db
 from ticketing.accounts.models import User
-from ticketing.orgs.models import Enterprise
 from ticketing.db import local_today
+from ticketing.orgs.models import Enterprise
 from ticketing.tickets.models import Ticket
 
 
