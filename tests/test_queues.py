@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from tests.helpers import hidden_value
 from ticketing import db
 from ticketing.accounts.models import User
@@ -148,3 +150,43 @@ def test_a_commissioners_queue_across_enterprises_pages_in_order(make, world, lo
         page = client.get(_link(page, "next")).get_data(as_text=True)
         seen += _order(page)
     assert seen == list(reversed(made))
+
+
+def _all_pages(client, url: str) -> list[str]:  # type: ignore[no-untyped-def]
+    page = client.get(url).get_data(as_text=True)
+    seen = _order(page)
+    while 'rel="next"' in page:
+        page = client.get(_link(page, "next")).get_data(as_text=True)
+        seen += _order(page)
+    return seen
+
+
+def _shown_count(page: str) -> int:
+    return int(re.search(r'<span class="count">([\d,]+)</span>', page).group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize(
+    ("who", "queue"),
+    [
+        ("admin", "all"),
+        ("admin", "to_route"),
+        ("liaison_u1", "university"),
+        ("commissioner_a", "mine"),
+        ("expert_u1", "assigned"),
+    ],
+)
+def test_each_queue_says_how_many_it_lists(who, queue, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    """The number beside a queue's name is the number of tickets it lists (unfiltered queues
+    take it from the dashboard's tallies, filtered ones count)."""
+    other = make.world()
+    for n in range(26):
+        make.ticket(world, ("draft", "submitted", "in_progress", "resolved", "closed")[n % 5])
+    make.ticket(other, "in_progress")
+    client = login(getattr(world, who))
+    url = f"/queue/{queue}"
+    listed = _all_pages(client, url)
+    assert _shown_count(client.get(url).get_data(as_text=True)) == len(listed) > 0
+    filtered = f"{url}?category=tech_upgrade"
+    assert _shown_count(client.get(filtered).get_data(as_text=True)) == len(
+        _all_pages(client, filtered)
+    )

@@ -13,7 +13,7 @@ from tests.test_workflow import valid_data
 from ticketing import db, writes
 from ticketing.accounts.models import User
 from ticketing.reports import tallies
-from ticketing.reports.models import EventTally, TicketTally
+from ticketing.reports.models import EnterpriseTally, EventTally, TicketTally
 from ticketing.reports.queries import dashboard
 from ticketing.tickets import services, transitions
 from ticketing.tickets.models import Ticket, TicketEvent
@@ -21,7 +21,8 @@ from ticketing.tickets.models import Ticket, TicketEvent
 ACTORS = ("admin", "commissioner_a", "liaison_u1", "liaison_u2", "expert_u1", "expert2_u1")
 
 
-def _tallies() -> tuple[dict, dict]:
+def _tallies() -> tuple[dict, dict, dict]:
+    enterprises = {r.enterprise_id: r.n for r in db.session.scalars(select(EnterpriseTally)) if r.n}
     tickets = {
         (r.state, r.category, r.university_id): r.n
         for r in db.session.scalars(select(TicketTally))
@@ -32,7 +33,7 @@ def _tallies() -> tuple[dict, dict]:
         for r in db.session.scalars(select(EventTally))
         if r.n
     }
-    return tickets, events
+    return tickets, events, enterprises
 
 
 def _walk(make, world, steps: int, seed: int) -> None:  # type: ignore[no-untyped-def]
@@ -75,6 +76,7 @@ def test_the_tallies_equal_a_recount_after_any_work(make, world, ctx) -> None:  
     assert sum(kept[0].values()) == filed
     events = db.session.scalar(select(func.count(TicketEvent.id)))
     assert sum(n for n, _amount in kept[1].values()) == events
+    assert sum(kept[2].values()) == filed
 
 
 def test_a_rolled_back_change_leaves_the_tallies_as_they_were(make, world, ctx) -> None:  # type: ignore[no-untyped-def]

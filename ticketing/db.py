@@ -193,5 +193,11 @@ def _close_session(_exc: BaseException | None) -> None:
 session: Session = LocalProxy(_get_session)  # type: ignore[assignment]
 
 
+def rows(statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
+    """Rows of a Core statement, run on the session's connection without the ORM's work
+    (for lists read as plain rows, not objects: in the same transaction as the rest)."""
+    return list(session.connection().execute(statement, params or {}))
+
+
 def dialect_name() -> str:
     return state().engine.dialect.name

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel import dates as babel_dates
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import (
     Babel,
     force_locale,
@@ -89,10 +89,9 @@ def when(moment: datetime | None) -> Markup:
     if moment is None:
         return Markup("")
     exact = moment.astimezone(ZONE_TIME).strftime("%Y-%m-%d %H:%M")
-    relative = _relative(_current_locale(), (moment - utcnow()).total_seconds())
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        moment.isoformat(), exact, relative
-    )
+    relative = escape(_relative(_current_locale(), (moment - utcnow()).total_seconds()))
+    # the ISO time and the exact time are digits and punctuation only: nothing to escape
+    return Markup(f'<time datetime="{moment.isoformat()}" title="{exact}">{relative}</time>')
 
 
 def _relative(locale: str, seconds: float) -> str:
@@ -113,7 +112,13 @@ def _relative_in(locale: str, unit: str, count: int, past: bool) -> str:
 
 
 def _current_locale() -> str:
-    return str(get_locale() or "zh")
+    """The language of this request, worked out once per request."""
+    if not has_request_context():
+        return str(get_locale() or "zh")
+    locale = g.get("locale_code")
+    if locale is None:
+        locale = g.locale_code = str(get_locale() or "zh")
+    return locale
 
 
 def day(value: date | datetime | None) -> str:

@@ -1,5 +1,5 @@
-"""the dashboard's tallies: filed tickets by state, category and university, and history
-events by action and month, kept in the same transaction as every change
+"""the dashboard's tallies: filed tickets by state, category and university and by enterprise,
+and history events by action and month, kept in the same transaction as every change
 
 The tables are filled from the tickets and their history here, so an existing database
 upgrades with exact figures.
@@ -19,8 +19,11 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+ENTERPRISES = """INSERT INTO enterprise_tally (enterprise_id, n)
+    SELECT enterprise_id, count(*) FROM ticket WHERE state <> 'draft' GROUP BY 1"""
 FILL = {
     "postgresql": (
+        ENTERPRISES,
         """INSERT INTO ticket_tally (state, category, university_id, n)
         SELECT state, category, coalesce(university_id, 0), count(*)
         FROM ticket WHERE state <> 'draft' GROUP BY 1, 2, 3""",
@@ -32,6 +35,7 @@ FILL = {
         FROM ticket_event GROUP BY 1, 2""",
     ),
     "sqlite": (
+        ENTERPRISES,
         """INSERT INTO ticket_tally (state, category, university_id, n)
         SELECT state, category, coalesce(university_id, 0), count(*)
         FROM ticket WHERE state <> 'draft' GROUP BY 1, 2, 3""",
@@ -55,6 +59,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("state", "category", "university_id", name=op.f("pk_ticket_tally")),
     )
     op.create_table(
+        "enterprise_tally",
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+            name=op.f("fk_enterprise_tally_enterprise_id_enterprise"),
+        ),
+        sa.PrimaryKeyConstraint("enterprise_id", name=op.f("pk_enterprise_tally")),
+    )
+    op.create_table(
         "event_tally",
         sa.Column("action", sa.String(length=30), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
@@ -68,4 +83,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("event_tally")
+    op.drop_table("enterprise_tally")
     op.drop_table("ticket_tally")

@@ -77,7 +77,7 @@ ACTIVE_UNIVERSITIES = (
 
 def university_choices() -> list[Any]:
     """Active universities to route or transfer to: (id, name) rows."""
-    return list(db.session.execute(ACTIVE_UNIVERSITIES))
+    return db.rows(ACTIVE_UNIVERSITIES)
 
 
 def own_enterprises(user: User) -> list[Enterprise]:

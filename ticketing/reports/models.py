@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, Numeric, String
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ticketing.db import Base
@@ -23,6 +23,15 @@ class TicketTally(Base):
     state: Mapped[str] = mapped_column(String(24), primary_key=True)
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     university_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: none yet
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EnterpriseTally(Base):
+    """How many filed tickets each enterprise has (an enterprise served has one or more)."""
+
+    __tablename__ = "enterprise_tally"
+
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 

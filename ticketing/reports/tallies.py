@@ -31,23 +31,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import attributes
 
 from ticketing import db
-from ticketing.reports.models import EventTally, TicketTally
+from ticketing.reports.models import EnterpriseTally, EventTally, TicketTally
 from ticketing.tickets.models import Ticket, TicketEvent
 from ticketing.workflow import State
 
 AMOUNT_OF = {"sign_agreement": "amount", "land": "economic_benefit"}
-Key = tuple[str, str, int]
 
 
 def month_of(moment: datetime) -> date:
     """The first day of the moment's month where the zone is (Asia/Shanghai)."""
     return moment.astimezone(db.ZONE_TIME).date().replace(day=1)
-
-
-def _key(state: Any, category: Any, university_id: Any) -> Key | None:
-    if state is None or state == State.DRAFT:
-        return None
-    return (str(state), str(category), university_id or 0)
 
 
 def _before(ticket: Ticket, name: str) -> Any:
@@ -60,25 +53,38 @@ def _before(ticket: Ticket, name: str) -> Any:
     return None if history.added else getattr(ticket, name)
 
 
-def moves(ticket: Ticket) -> list[tuple[Key, int]]:
+TALLIES: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (TicketTally, ("state", "category", "university_id")),
+    (EnterpriseTally, ("enterprise_id",)),
+)
+Move = tuple[int, tuple[Any, ...], int]  # which tally, its key, +1 or -1
+
+
+def _keys(state: Any, category: Any, university_id: Any, enterprise_id: Any) -> list[Any]:
+    """A filed ticket's key in each tally (a draft counts in none)."""
+    if state is None or state == State.DRAFT:
+        return [None, None]
+    return [(str(state), str(category), university_id or 0), (enterprise_id,)]
+
+
+def moves(ticket: Ticket) -> list[Move]:
     """How the change not yet flushed moves the ticket between tally keys."""
-    names = ("state", "category", "university_id")
-    old = _key(*(_before(ticket, name) for name in names))
-    new = _key(*(getattr(ticket, name) for name in names))
-    if old == new:
-        return []
-    return sorted([(key, -1) for key in [old] if key] + [(key, 1) for key in [new] if key])
+    names = ("state", "category", "university_id", "enterprise_id")
+    old = _keys(*(_before(ticket, name) for name in names))
+    new = _keys(*(getattr(ticket, name) for name in names))
+    found: list[Move] = []
+    for which, (before, after) in enumerate(zip(old, new, strict=True)):
+        if before != after:
+            found += [(which, key, step) for key, step in ((before, -1), (after, 1)) if key]
+    return sorted(found)
 
 
-def count(event: TicketEvent, moved: list[tuple[Key, int]]) -> None:
+def count(event: TicketEvent, moved: list[Move]) -> None:
     """Count `event` and apply the ticket's moves (after the change is flushed)."""
     _count_event(event)
-    for key, step in moved:
-        _upsert(
-            TicketTally,
-            dict(zip(("state", "category", "university_id"), key, strict=True), n=step),
-            ("state", "category", "university_id"),
-        )
+    for which, key, step in moved:
+        model, columns = TALLIES[which]
+        _upsert(model, dict(zip(columns, key, strict=True), n=step), columns)
 
 
 def _count_event(event: TicketEvent) -> None:
@@ -112,9 +118,9 @@ def _month_sql(column: Any) -> Any:
 
 
 def rebuild() -> None:
-    """Recompute both tallies from the tickets and the history (flushes, does not commit)."""
-    db.session.execute(delete(TicketTally))
-    db.session.execute(delete(EventTally))
+    """Recompute the tallies from the tickets and the history (flushes, does not commit)."""
+    for model in (TicketTally, EnterpriseTally, EventTally):
+        db.session.execute(delete(model))
     university = func.coalesce(Ticket.university_id, literal_column("0"))
     tickets = (
         select(Ticket.state, Ticket.category, university, func.count())
@@ -123,6 +129,12 @@ def rebuild() -> None:
     )
     columns = ["state", "category", "university_id", "n"]
     db.session.execute(insert(TicketTally).from_select(columns, tickets))
+    enterprises = (
+        select(Ticket.enterprise_id, func.count())
+        .where(Ticket.state != State.DRAFT)
+        .group_by(Ticket.enterprise_id)
+    )
+    db.session.execute(insert(EnterpriseTally).from_select(["enterprise_id", "n"], enterprises))
     data = TicketEvent.data
     amount = case(
         *(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -51,13 +52,48 @@ def get_ticket_or_404(user: User, number: str) -> Ticket:
 HISTORY_PAGE = 50
 
 
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    at: datetime
+    action: str
+    from_state: str | None
+    to_state: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CommentRow:
+    body: str
+    internal: bool
+
+
+@dataclass(frozen=True)
+class FileRow:
+    id: int
+    original_name: str
+    size: int
+    internal: bool
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    visited_on: date
+    place: str
+    participants: str
+    findings: str
+    agreed: str
+
+
 @dataclass
 class TimelineEntry:
-    event: TicketEvent
+    """One entry of a ticket's history as the page shows it (plain rows, not objects)."""
+
+    event: EventRow
     actor: str
-    comment: Comment | None = None
-    attachment: Attachment | None = None
-    visit: Visit | None = None
+    comment: CommentRow | None = None
+    attachment: FileRow | None = None
+    visit: VisitRow | None = None
 
     @property
     def internal(self) -> bool:
@@ -80,17 +116,24 @@ def timeline(ticket: Ticket, user: User, before: Cursor | None = None) -> Timeli
     params: dict[str, Any] = {"ticket": ticket.id}
     if before is not None:
         params.update(before_at=before.updated_at, before_id=before.id)
-    rows = list(db.session.execute(statement, params))
-    entries = [
-        TimelineEntry(event, name, comment=comment, attachment=attachment, visit=visit)
-        for event, name, comment, attachment, visit in rows[:HISTORY_PAGE]
-    ]
+    rows = db.rows(statement, params)
+    entries = [_entry(row) for row in rows[:HISTORY_PAGE]]
     earlier = None
     if len(rows) > HISTORY_PAGE:
         oldest = entries[-1].event
         earlier = Cursor(oldest.at, oldest.id)
     entries.reverse()
     return Timeline(entries, earlier)
+
+
+def _entry(row: Any) -> TimelineEntry:
+    event = EventRow(*row[:6])
+    # columns: the event (0-5), the actor (6), then id and fields of the comment (7-9),
+    # the file (10-14) and the visit record (15-20); an id is None where there is none
+    comment = CommentRow(*row[8:10]) if row.comment_id is not None else None
+    attachment = FileRow(*row[11:15]) if row.file_id is not None else None
+    visit = VisitRow(*row[16:21]) if row.visit_id is not None else None
+    return TimelineEntry(event, row[6], comment, attachment, visit)
 
 
 def _timeline_statement(internal_ok: bool, paged: bool) -> Select[Any]:
@@ -121,7 +164,29 @@ def _timeline_statement(internal_ok: bool, paged: bool) -> Select[Any]:
         .subquery()
     )
     return (
-        select(TicketEvent, actor.name, Comment, Attachment, Visit)
+        select(
+            TicketEvent.id,
+            TicketEvent.at,
+            TicketEvent.action,
+            TicketEvent.from_state,
+            TicketEvent.to_state,
+            TicketEvent.data,
+            actor.name,
+            Comment.id.label("comment_id"),
+            Comment.body,
+            Comment.internal,
+            Attachment.id.label("file_id"),
+            Attachment.id,
+            Attachment.original_name,
+            Attachment.size,
+            Attachment.internal,
+            Visit.id.label("visit_id"),
+            Visit.visited_on,
+            Visit.place,
+            Visit.participants,
+            Visit.findings,
+            Visit.agreed,
+        )
         .join(picked, picked.c.id == TicketEvent.id)
         .join(actor, actor.id == TicketEvent.actor_id)
         .outerjoin(
