@@ -58,8 +58,10 @@ def _hasher() -> PasswordHasher:
     return _FAST if current_app.config.get("PASSWORD_HASH_FAST") else _STRONG
 
 
-def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+def hash_password(password: str, *, quick: bool = False) -> str:
+    """A password's hash; `quick` for a password that protects nothing (the demo's, printed
+    on screen): the first sign-in replaces such a hash with a strong one."""
+    return (_FAST if quick else _hasher()).hash(password)
 
 
 def check_password_rules(password: str, field: str = "password") -> None:
@@ -172,13 +174,14 @@ def save_user(user: User | None, actor: User, **data: Any) -> User:
 
 
 def create_account(*, is_demo: bool = False, **data: Any) -> User:
-    """A person created by the system itself: `flask create-admin`, the demo, imports."""
-    user = _store(None, data)
+    """A person created by the system itself: `flask create-admin`, the demo, imports.
+    A demo account's password is public, so it is hashed quickly (see hash_password)."""
+    user = _store(None, data, quick_hash=is_demo)
     user.is_demo = is_demo
     return user
 
 
-def _store(user: User | None, data: dict[str, Any]) -> User:
+def _store(user: User | None, data: dict[str, Any], quick_hash: bool = False) -> User:
     """Every creation and change of a person passes here: the same checks for every caller."""
     unknown = set(data) - set(USER_FIELDS)
     if unknown:
@@ -218,7 +221,7 @@ def _store(user: User | None, data: dict[str, Any]) -> User:
         user.locale = data["locale"]
     user.grants = [RoleGrant(role=str(role)) for role in sorted(roles)]
     if password:
-        user.password_hash = hash_password(password)
+        user.password_hash = hash_password(password, quick=quick_hash)
     if password or (was_active and not user.active):
         user.session_token = new_session_token()
     _save_profile(user, roles, data)

@@ -9,11 +9,8 @@ zone's file of the same format.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from ticketing import db
@@ -56,30 +53,13 @@ def load(world: World | None = None) -> str:
     world = world if world is not None else read_world()
     refuse_if_loaded(world)
     builder = Builder(world, DEMO_PASSWORD)
-    with db.frozen_clock(builder.start - timedelta(days=30)), _quick_password_hashes():
+    with db.frozen_clock(builder.start - timedelta(days=30)):
         builder.organisations()
         builder.people()
     builder.plan()
     builder.run()
     db.session.flush()
     return summary(world)
-
-
-@contextmanager
-def _quick_password_hashes() -> Iterator[None]:
-    """Hash the demo accounts' password with the quick argon2 parameters while loading.
-
-    Every demo account has the same password, printed on screen, so a slow hash protects
-    nothing, and 40 slow hashes would make the load take seconds more. A hash made with
-    other parameters is replaced at the first sign-in (accounts.services.authenticate).
-    """
-    config = current_app.config
-    before = config.get("PASSWORD_HASH_FAST")
-    config["PASSWORD_HASH_FAST"] = True
-    try:
-        yield
-    finally:
-        config["PASSWORD_HASH_FAST"] = before
 
 
 def refuse_if_loaded(world: World) -> None:
