@@ -411,9 +411,10 @@ def _table(rows: list[tuple[Any, ...]], ceiling: Figure, memory: str, args: Any)
             f"| {eight.p95:.1f} | {eight.p99:.1f} | {eight.rps / ceiling.rps:.0%} "
             f"| {statements} | {sql_ms} |"
         )
+    options = (f" --out {args.out}" if args.out else "") + (" --memory" if args.memory else "")
     command = (
         f"`.venv/bin/python bench/load.py --database-url {args.database_url} "
-        f'--label "{args.label}" --seconds {args.seconds} --runs {args.runs}`'
+        f'--label "{args.label}"{options} --seconds {args.seconds} --runs {args.runs}`'
     )
     return "\n".join([*lines, "", memory + "." if memory else "", "", f"Command: {command}"])
 
