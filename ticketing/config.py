@@ -61,6 +61,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
         "MAX_ATTACHMENT_MB": _int("MAX_ATTACHMENT_MB", 20),
         "ZONE_CODE": os.environ.get("ZONE_CODE", "CZ"),
+        # shown in the header, on the sign-in page, in page titles and on printouts; when
+        # empty, the name of the zone in the database (the demo's, say)
+        "ZONE_NAME": " ".join(os.environ.get("ZONE_NAME", "").split())[:120],
         "PAGE_SIZE": _int("PAGE_SIZE", 20),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",

@@ -85,13 +85,16 @@ UNITS = (
 
 
 def when(moment: datetime | None) -> Markup:
-    """A relative time (“3 天前”) with the exact Asia/Shanghai time on hover."""
+    """The date and time where the zone is (2026-11-23 14:05), and how long ago (2天前) beside
+    it; a printout shows the date and time only."""
     if moment is None:
         return Markup("")
     exact = moment.astimezone(ZONE_TIME).strftime("%Y-%m-%d %H:%M")
     relative = escape(_relative(_current_locale(), (moment - utcnow()).total_seconds()))
     # the ISO time and the exact time are digits and punctuation only: nothing to escape
-    return Markup(f'<time datetime="{moment.isoformat()}" title="{exact}">{relative}</time>')
+    return Markup(
+        f'<time datetime="{moment.isoformat()}">{exact}</time> <span class="ago">{relative}</span>'
+    )
 
 
 def _relative(locale: str, seconds: float) -> str:

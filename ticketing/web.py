@@ -7,7 +7,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -21,6 +21,7 @@ from ticketing.accounts.models import User
 from ticketing.accounts.services import load_user
 from ticketing.config import ConfigError
 from ticketing.errors import request_id
+from ticketing.orgs.models import Zone
 from ticketing.tickets.queues import queues_for
 
 P = ParamSpec("P")
@@ -76,7 +77,23 @@ def _security_headers(response: Response) -> Response:
 
 def _layout_context() -> dict[str, object]:
     queues = queues_for(current_user) if current_user.is_authenticated else []
-    return {"nav_queues": queues, "is_admin": permissions.is_admin}
+    return {"nav_queues": queues, "is_admin": permissions.is_admin, "zone_name": zone_name()}
+
+
+def zone_name() -> str:
+    """The zone's name: the ZONE_NAME setting, else the zone in the database (read once)."""
+    configured = current_app.config["ZONE_NAME"]
+    if configured:
+        return configured
+    known = current_app.extensions.get("ticketing.zone_name")
+    if known is None:
+        try:
+            known = db.session.scalar(select(Zone.name).order_by(Zone.id).limit(1)) or ""
+        except exc.SQLAlchemyError:  # not migrated yet
+            db.session.rollback()
+            return ""
+        current_app.extensions["ticketing.zone_name"] = known
+    return known
 
 
 def admin_required(view: Callable[P, R]) -> Callable[P, R]:
