@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tests.helpers import act
 from ticketing.i18n import ZONE_TIME
 
 
@@ -32,3 +33,18 @@ def test_times_show_the_date_and_time_in_shanghai_and_how_long_ago(app, make, wo
     with app.app_context():
         shown = ticket.submitted_at.astimezone(ZONE_TIME).strftime("%Y-%m-%d %H:%M")
     assert shown in page
+
+
+def test_a_twice_resolved_ticket_shows_both_resolution_texts(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    ticket = make.ticket(world, "resolved")  # resolved once: 更换密封圈并调整工艺参数。
+    commissioner, expert = login(world.commissioner_a), login(world.expert_u1)
+    assert act(commissioner, ticket.number, "reopen", reason="三天后温升复现").status_code == 303
+    second = "改用油气润滑并加装温度传感器。"
+    assert act(expert, ticket.number, "resolve", resolution=second).status_code == 303
+    page = commissioner.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    history = page[page.index('id="timeline"') :]
+    texts = re.findall(r'<div class="text resolution-text">([^<]*)</div>', history)
+    assert texts == ["更换密封圈并调整工艺参数。", second]
+    assert "三天后温升复现" in history
+    # the current resolution is the second one, shown above the history
+    assert second in page[: page.index('id="timeline"')]
