@@ -4,31 +4,40 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app ticketing
 
+PORT ?= 5000
+
 .PHONY: run test lint translations
 
-$(BIN)/activate: pyproject.toml
+# `make run` installs what running needs; `make test` adds the test and lint tools.
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(BIN)/activate
 
-run: $(BIN)/activate
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
 	$(FLASK) migrate
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(BIN)/activate
+test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
 		TEST_DB=postgresql $(BIN)/pytest; \
 	fi
 
-lint: $(BIN)/activate
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-translations: $(BIN)/activate
+translations: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations

@@ -11,6 +11,7 @@ from typing import TypeVar
 import click
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
@@ -44,27 +45,59 @@ def register(app: Flask) -> None:
 @click.command("migrate")
 @with_appcontext
 def migrate() -> None:
-    """Bring the database schema up to date (alembic upgrade head)."""
-    command.upgrade(alembic_config(), "head")
-    click.echo("Database is up to date.")
+    """Bring the database schema up to date (alembic upgrade head) and say what was done."""
+    config = alembic_config()
+    before = current_revision()
+    command.upgrade(config, "head")
+    after = current_revision()
+    click.echo(migrate_report(before, after))
+
+
+def current_revision() -> str | None:
+    """The revision the database is at; None for a database without the schema."""
+    with db.state().engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate_report(before: str | None, after: str | None) -> str:
+    if before == after:
+        return f"The database is already up to date (revision {after})."
+    if before is None:
+        return f"Created the database at revision {after}."
+    return f"Upgraded the database from revision {before} to {after}."
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Load even if the database already has users.")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Empty the database first (every table, every ticket and account), then load.",
+)
 @click.option(
     "--world",
     "world_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Load this world file (TOML, see docs/demo.md) instead of the built-in Changzhi one.",
 )
-def load_demo(force: bool, world_file: Path | None) -> None:
+def load_demo(force: bool, reset: bool, world_file: Path | None) -> None:
     """Load a demo world (default: the Changzhi zone) into an empty database and print the logins.
 
-    The world file is checked whole before anything is written; what is wrong is listed."""
+    The world file is checked whole before anything is written; what is wrong is listed.
+    With --reset the database is emptied first (the schema is taken down and rebuilt)."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("Demo data is refused in production.")
     try:
         world = demo.read_world(world_file)
+        if reset:
+            db.session.rollback()
+            db.session.close()
+            config = alembic_config()
+            command.downgrade(config, "base")
+            command.upgrade(config, "head")
+            current_app.extensions.pop("ticketing.zone_name", None)
+            click.echo(f"The database is emptied and rebuilt at revision {current_revision()}.")
         has_users = db.session.scalar(select(func.count(User.id))) or 0
         if has_users and not force:
             click.echo("The database already has data; demo data not loaded.")

@@ -63,7 +63,12 @@ class UserForm(FlaskForm):
     title = StringField(_l("Title (experts)"), [Optional(), Length(max=60)])
     expertise = TextAreaField(_l("Fields of expertise (experts)"), [Optional(), Length(max=2000)])
     capacity = IntegerField(
-        _l("Open tickets at most (experts)"), [Optional(), NumberRange(min=0, max=100)], default=5
+        _l("Open tickets at most (experts)"),
+        [
+            Optional(),
+            NumberRange(min=0, max=100, message=_l("Enter a whole number from 0 to 100.")),
+        ],
+        default=5,
     )
     locale = SelectField(_l("Language"), choices=[("zh", "中文"), ("en", "English")])
     active = BooleanField(_l("Active"), default=True)

@@ -12,7 +12,10 @@ class EnterpriseForm(FlaskForm):
     name = StringField(_l("Name"), [DataRequired(), Length(max=200)])
     credit_code = StringField(
         _l("Unified social credit code"),
-        [DataRequired(), Length(min=18, max=18)],
+        [
+            DataRequired(),
+            Length(min=18, max=18, message=_l("A unified social credit code has 18 characters.")),
+        ],
         description=_l("18 characters; the last one is a check character."),
         render_kw={"autocapitalize": "characters", "spellcheck": "false"},
     )

@@ -38,6 +38,12 @@ def _choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
     return [(str(key), label) for key, label in labels.items()]
 
 
+CONFIDENTIAL_HINT = _l(
+    "For a problem the enterprise wants kept discreet: the ticket is tagged confidential, and "
+    "only the people working on it see its title, description and enterprise."
+)
+
+
 class TicketForm(FlaskForm):
     title = StringField(
         _l("Title"),
@@ -54,9 +60,7 @@ class TicketForm(FlaskForm):
     )
     confidential = BooleanField(
         _l("Confidential"),
-        description=_l(
-            "Kept out of fairs, open challenges and lists beyond the people working on it."
-        ),
+        description=CONFIDENTIAL_HINT,
     )
     version = HiddenField()
 

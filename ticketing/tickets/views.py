@@ -28,6 +28,7 @@ from ticketing.i18n import labels
 from ticketing.orgs import queries as org_queries
 from ticketing.tickets import queries, queues, services, transitions
 from ticketing.tickets.forms import (
+    CONFIDENTIAL_HINT,
     AttachmentForm,
     CommentForm,
     ConfidentialForm,
@@ -41,8 +42,9 @@ bp = Blueprint("tickets", __name__)
 
 
 @bp.get("/")
-@login_required
 def home() -> Response | str:
+    if not current_user.is_authenticated:  # the first visit: straight to sign-in, no warning
+        return redirect(url_for("accounts.login"))
     queue = queues.home_queue(current_user)
     if queue is None:
         return render_template("tickets/no_role.html")
@@ -207,6 +209,7 @@ def _render_ticket(
         can_attach=permissions.can(current_user, "attach", ticket),
         can_edit=permissions.can(current_user, "edit", ticket),
         can_mark=permissions.can(current_user, "set_confidential", ticket),
+        confidential_hint=CONFIDENTIAL_HINT,
         max_mb=current_app.config["MAX_ATTACHMENT_MB"],
     )
     return page, status
