@@ -15,8 +15,8 @@ def test_dashboard_counts_outcomes(make, world, login) -> None:  # type: ignore[
     make.ticket(world, "submitted")
     make.ticket(world, "draft")  # only its filer sees a draft: not counted for the admin
     page = login(world.admin).get("/dashboard").get_data(as_text=True)
-    filed, enterprises, experts, visits, intentions, agreements, amount, landed, benefit = (
-        _figures(page)
+    filed, enterprises, experts, visits, intentions, agreements, amount, landed, benefit = _figures(
+        page
     )
     assert (filed, enterprises, experts, visits) == ("3", "1", "1", "0")
     assert (intentions, agreements, amount, landed, benefit) == ("2", "1", "35.50", "1", "120.00")

@@ -4,19 +4,22 @@ readable, to-do lists, enterprise pages, parks and counties, and the smaller fix
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, update
 
 from tests.conftest import app_config
+from tests.factories import PASSWORD
 from tests.helpers import act, send_form
 from tests.test_demo import SMALL_WORLD
 from ticketing import create_app, db
+from ticketing.accounts.models import ExpertProfile
 from ticketing.cli import alembic_config, current_revision
 from ticketing.db import local_today
 from ticketing.i18n import ZONE_TIME
-from ticketing.orgs.models import Zone
+from ticketing.orgs.models import County, Enterprise, Park, Zone
 from ticketing.tickets.models import Ticket
 
 
@@ -156,3 +159,257 @@ def test_library_messages_are_replaced_by_plain_ones(app, world, login) -> None:
     ).get_data(as_text=True)
     assert "统一社会信用代码为 18 位。" in page
     assert "字段长度" not in page and "之间" not in page
+
+
+def _todo_count(page: str, key: str) -> int:
+    match = re.search(rf'id="todo-{key}-h">[^<]*<span class="count">(\d+)', page)
+    assert match, f"no list {key} on the page"
+    return int(match.group(1))
+
+
+def _todo_section(page: str, key: str) -> str:
+    start = page.index(f'id="todo-{key}"')
+    return page[start : page.index("</section>", start)]
+
+
+def _nav_badge(page: str) -> int:
+    match = re.search(r'class="todo-link"[^>]*>[^<]*<span class="badge"[^>]*>(\d+)', page)
+    return int(match.group(1)) if match else 0
+
+
+def test_each_role_sees_what_waits_for_them_counted_in_the_navigation(app, make, world, login):  # type: ignore[no-untyped-def]
+    draft = make.ticket(world, "draft", title="草稿：焊接变形")
+    submitted = make.ticket(world, "submitted", title="待分派：热处理裂纹")
+    at_university = make.ticket(world, "university_assigned", title="待指派：涂层脱落")
+    assigned = make.ticket(world, "expert_assigned", title="待接单：电机异响")
+    resolved = make.ticket(world, "resolved", title="待确认：主轴温升")
+
+    admin = login(world.admin).get("/").get_data(as_text=True)
+    assert submitted.number in _todo_section(admin, "to_route")
+    assert _todo_count(admin, "returned") == 0
+    liaison = login(world.liaison_u1).get("/").get_data(as_text=True)
+    assert _todo_count(liaison, "awaiting_expert") == 1
+    assert at_university.number in _todo_section(liaison, "awaiting_expert")
+    assert _nav_badge(liaison) == 1
+    assert "待指派：涂层脱落" not in login(world.liaison_u2).get("/").get_data(as_text=True)
+    expert = login(world.expert_u1).get("/").get_data(as_text=True)
+    assert assigned.number in _todo_section(expert, "awaiting_answer")
+    assert _todo_count(expert, "awaiting_answer") == 1
+    commissioner = login(world.commissioner_a).get("/").get_data(as_text=True)
+    assert resolved.number in _todo_section(commissioner, "to_confirm")
+    assert draft.number in _todo_section(commissioner, "drafts")
+    assert _nav_badge(commissioner) == 2
+    # the count in the navigation is on every page, not only at home
+    queue = login(world.commissioner_a).get("/queue/mine").get_data(as_text=True)
+    assert _nav_badge(queue) == 2
+    # another enterprise's commissioner has nothing of these
+    other = login(world.commissioner_b).get("/").get_data(as_text=True)
+    assert _nav_badge(other) == 0 and "Nothing waits" not in other and "目前没有" in other
+
+
+def test_a_returned_ticket_waits_for_the_admin_apart_from_new_ones(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    ticket = make.ticket(world, "university_assigned")
+    liaison = login(world.liaison_u1)
+    assert act(liaison, ticket.number, "return", reason="本校无对口专家").status_code == 303
+    admin = login(world.admin)
+    page = admin.get("/").get_data(as_text=True)
+    assert ticket.number in _todo_section(page, "returned")
+    assert ticket.number not in _todo_section(page, "to_route")
+    assert act(admin, ticket.number, "route", university_id=str(world.u2.id)).status_code == 303
+    page = admin.get("/").get_data(as_text=True)
+    assert ticket.number not in _todo_section(page, "returned")
+
+
+def test_an_expert_is_reminded_of_work_with_no_recent_visit(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    ticket = make.ticket(world, "in_progress")
+    expert = login(world.expert_u1)
+    assert _todo_count(expert.get("/").get_data(as_text=True), "no_visit") == 0
+    with app.app_context():
+        db.session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(started_at=db.utcnow() - timedelta(days=20))
+        )
+        db.session.commit()
+    page = expert.get("/").get_data(as_text=True)
+    assert ticket.number in _todo_section(page, "no_visit")
+    assert "近 14 天没有走访记录。" in page
+    response = send_form(
+        expert,
+        f"/tickets/{ticket.number}",
+        {
+            "visited_on": local_today().isoformat(),
+            "place": "二号车间",
+            "participants": "张工",
+            "findings": "轴承润滑不足。",
+        },
+        to=f"/tickets/{ticket.number}/visits",
+    )
+    assert response.status_code == 303
+    assert _todo_count(expert.get("/").get_data(as_text=True), "no_visit") == 0
+
+
+def test_the_enterprise_page_for_the_people_tied_to_it(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        enterprise = db.session.get(Enterprise, world.enterprise_a.id)
+        enterprise.contact_name, enterprise.contact_phone = "王经理", "0355-1234567"
+        enterprise.address = "长治市潞州区太行北路 1 号"
+        enterprise.partner_university_id = world.u2.id
+        db.session.commit()
+    ticket = make.ticket(world, "in_progress", title="齿轮箱振动超标")
+    url = f"/enterprises/{world.enterprise_a.id}"
+    for person in (world.admin, world.commissioner_a, world.expert_u1, world.liaison_u1):
+        page = login(person).get(url)
+        assert page.status_code == 200, person.login
+        text = page.get_data(as_text=True)
+        assert "齿轮箱振动超标" in text and 'href="tel:0355-1234567"' in text
+        assert world.commissioner_a.name in text and "长治市潞州区太行北路 1 号" in text
+        assert world.u2.name in text  # the partner university
+    # the partner university's liaison may see it, without seeing the ticket itself
+    partner = login(world.liaison_u2).get(url).get_data(as_text=True)
+    assert "王经理" in partner and "齿轮箱振动超标" not in partner
+    # no tie, no page
+    for person in (world.commissioner_b, world.expert_u2):
+        assert login_status(app, person, url) == 404, person.login
+    assert login_status(app, world.disabled, url) == 302  # cannot sign in: to the sign-in page
+    # linked from the ticket
+    ticket_page = login(world.expert_u1).get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    assert f'href="{url}"' in ticket_page
+
+
+def login_status(app, person, url: str) -> int:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)
+    ).group(1)
+    client.post("/login", data={"login": person.login, "password": PASSWORD, "csrf_token": token})
+    return client.get(url).status_code
+
+
+def test_the_assigned_expert_and_the_liaison_see_the_enterprise_contact(
+    app, make, world, login
+) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        enterprise = db.session.get(Enterprise, world.enterprise_a.id)
+        enterprise.contact_name, enterprise.contact_phone = "王经理", "13800001111"
+        db.session.commit()
+    ticket = make.ticket(world, "in_progress")
+
+    def shows_contact(person) -> bool:  # type: ignore[no-untyped-def]
+        page = login(person).get(f"/tickets/{ticket.number}").get_data(as_text=True)
+        return 'href="tel:13800001111"' in page and "王经理" in page
+
+    assert shows_contact(world.expert_u1) and shows_contact(world.liaison_u1)
+    assert shows_contact(world.commissioner_a) and shows_contact(world.admin)
+    liaison = login(world.liaison_u1)
+    assert (
+        act(
+            liaison,
+            ticket.number,
+            "reassign_expert",
+            expert_id=str(world.expert2_u1.id),
+            reason="原专家出差",
+        ).status_code
+        == 303
+    )
+    # the expert who had it may still read the ticket, but no longer the contact
+    assert not shows_contact(world.expert_u1)
+    assert shows_contact(world.expert2_u1)
+
+
+def test_the_visit_form_sits_at_the_top_filled_in_as_far_as_it_can_be(
+    app, make, world, login
+) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        enterprise = db.session.get(Enterprise, world.enterprise_a.id)
+        enterprise.contact_name, enterprise.address = "王经理", "太行北路 1 号"
+        db.session.commit()
+    ticket = make.ticket(world, "in_progress")
+    page = login(world.expert_u1).get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    actions = page[page.index('id="actions-h"') : page.index('id="desc-h"')]
+    assert 'id="visit"' in actions and "action-resolve" in actions
+    assert 'value="太行北路 1 号"' in actions
+    assert f"{world.expert_u1.name}、王经理" in actions
+    assert f'value="{local_today().isoformat()}"' in actions
+
+
+def test_parks_and_counties_are_created_renamed_and_retired(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    admin = login(world.admin)
+    assert (
+        send_form(admin, "/admin/places/park/new", {"name": "高新园区", "active": "y"}).status_code
+        == 302
+    )
+    assert (
+        send_form(admin, "/admin/places/county/new", {"name": "潞州区", "active": "y"}).status_code
+        == 302
+    )
+    same = send_form(admin, "/admin/places/park/new", {"name": "高新园区", "active": "y"})
+    assert same.status_code == 422 and "已有同名园区。" in same.get_data(as_text=True)
+    with app.app_context():
+        park = db.session.scalar(select(Park).where(Park.name == "高新园区"))
+        county = db.session.scalar(select(County).where(County.name == "潞州区"))
+        park_id, county_id = park.id, county.id
+    assert (
+        send_form(
+            admin, f"/admin/places/park/{park_id}", {"name": "高新技术园区", "active": "y"}
+        ).status_code
+        == 302
+    )
+    # an enterprise picks them from the lists
+    form = admin.get(f"/admin/enterprises/{world.enterprise_a.id}").get_data(as_text=True)
+    assert "高新技术园区" in form and "潞州区" in form
+    fields = {
+        "name": world.enterprise_a.name,
+        "credit_code": world.enterprise_a.credit_code,
+        "park_id": str(park_id),
+        "county_id": str(county_id),
+        "partner_university_id": str(world.u1.id),
+        "active": "y",
+    }
+    saved = send_form(admin, f"/admin/enterprises/{world.enterprise_a.id}", fields)
+    assert saved.status_code == 302
+    # retired: kept by the enterprise that has it, no longer offered to another
+    assert (
+        send_form(admin, f"/admin/places/park/{park_id}", {"name": "高新技术园区"}).status_code
+        == 302
+    )
+    listing = admin.get("/admin/places").get_data(as_text=True)
+    assert "已停用" in listing
+    own = admin.get(f"/admin/enterprises/{world.enterprise_a.id}").get_data(as_text=True)
+    assert "高新技术园区" in own
+    other = admin.get(f"/admin/enterprises/{world.enterprise_b.id}").get_data(as_text=True)
+    assert "高新技术园区" not in other
+    refused = send_form(
+        admin,
+        f"/admin/enterprises/{world.enterprise_b.id}",
+        {**fields, "name": world.enterprise_b.name, "credit_code": world.enterprise_b.credit_code},
+    )
+    assert refused.status_code == 422
+    with app.app_context():
+        assert db.session.get(Enterprise, world.enterprise_b.id).park_id is None
+        assert db.session.get(Enterprise, world.enterprise_a.id).park_id == park_id
+        assert (
+            db.session.get(Enterprise, world.enterprise_a.id).partner_university_id == world.u1.id
+        )
+    # only admins
+    assert login(world.commissioner_a).get("/admin/places").status_code == 404
+
+
+def test_assigning_an_expert_shows_who_fits(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        profile = db.session.get(ExpertProfile, world.expert2_u1.id)
+        profile.expertise, profile.capacity = "数控机床、热处理", 4
+        db.session.commit()
+    busy = make.ticket(world, "expert_assigned")  # expert_u1 has one now
+    ticket = make.ticket(world, "university_assigned")
+    page = login(world.liaison_u1).get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    picker = page[page.index('id="action-assign_expert"') :]
+    picker = picker[: picker.index("</details>")]
+    assert "数控机床、热处理" in picker
+    assert "在办 0 / 上限 4" in picker and "从未指派" in picker
+    assert "在办 1 / 上限 50" in picker and "0 天前指派" in picker
+    # whoever has waited longest comes first
+    assert picker.index(world.expert2_u1.name) < picker.index(world.expert_u1.name)
+    with app.app_context():
+        assert db.session.get(ExpertProfile, world.expert_u1.id).last_assigned_at is not None
+    assert busy.expert_id == world.expert_u1.id

@@ -12,6 +12,7 @@ from ticketing import cli, db, errors, i18n, logs, web
 from ticketing import config as settings
 from ticketing.accounts.views import bp as accounts_bp
 from ticketing.orgs.views import bp as orgs_bp
+from ticketing.orgs.views import pages as enterprise_pages_bp
 from ticketing.reports.views import bp as reports_bp
 from ticketing.tickets.views import bp as tickets_bp
 
@@ -29,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
-    for blueprint in (accounts_bp, tickets_bp, orgs_bp, reports_bp):
+    for blueprint in (accounts_bp, tickets_bp, orgs_bp, enterprise_pages_bp, reports_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     cli.register(app)

@@ -65,6 +65,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         # empty, the name of the zone in the database (the demo's, say)
         "ZONE_NAME": " ".join(os.environ.get("ZONE_NAME", "").split())[:120],
         "PAGE_SIZE": _int("PAGE_SIZE", 20),
+        # an expert's ticket in progress with no visit record for this many days is on their list
+        "VISIT_REMINDER_DAYS": _int("VISIT_REMINDER_DAYS", 14),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),

@@ -245,6 +245,29 @@ def can(user: User, action: str, ticket: Ticket) -> bool:
     return False
 
 
+def sees_enterprise_page(user: User, enterprise: Enterprise) -> bool:
+    """An enterprise's page, without looking at tickets: admins, its commissioners and the
+    liaisons of its partner university. Everyone else who sees one of its tickets may see it
+    too (the page's ticket list, read through visible_tickets(), tells)."""
+    if not user.is_active:
+        return False
+    roles = user.roles
+    if Role.ADMIN in roles:
+        return True
+    if Role.COMMISSIONER in roles and enterprise.id in user.enterprise_ids:
+        return True
+    partner = enterprise.partner_university_id
+    return Role.LIAISON in roles and partner is not None and partner == user.university_id
+
+
+def can_see_contact(user: User, ticket: Ticket) -> bool:
+    """The enterprise's contact person, phone and address on a ticket: the people who work
+    with the enterprise on it now (admins, its commissioners, the liaison, the expert)."""
+    return user.is_active and any(
+        holds(user, who, ticket) for who in (Who.ADMIN, Who.COMMISSIONER, Who.LIAISON, Who.EXPERT)
+    )
+
+
 CONFIDENTIAL_TITLE = _l("Confidential problem")
 
 

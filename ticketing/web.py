@@ -22,6 +22,7 @@ from ticketing.accounts.services import load_user
 from ticketing.config import ConfigError
 from ticketing.errors import request_id
 from ticketing.orgs.models import Zone
+from ticketing.tickets import todos
 from ticketing.tickets.queues import queues_for
 
 P = ParamSpec("P")
@@ -77,7 +78,12 @@ def _security_headers(response: Response) -> Response:
 
 def _layout_context() -> dict[str, object]:
     queues = queues_for(current_user) if current_user.is_authenticated else []
-    return {"nav_queues": queues, "is_admin": permissions.is_admin, "zone_name": zone_name()}
+    return {
+        "nav_queues": queues,
+        "is_admin": permissions.is_admin,
+        "zone_name": zone_name(),
+        "todo_counts": lambda: todos.counts(current_user),
+    }
 
 
 def zone_name() -> str:

@@ -161,5 +161,7 @@ class ExpertProfile(Base):
     title: Mapped[str] = mapped_column(String(60), default="")
     expertise: Mapped[str] = mapped_column(Text, default="")
     capacity: Mapped[int] = mapped_column(default=5)
+    # when a liaison last gave them a ticket: the assignment picker shows who waited longest
+    last_assigned_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="expert_profile")

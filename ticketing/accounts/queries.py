@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, undefer
 
 from ticketing import db
-from ticketing.accounts.models import Role, RoleGrant, User
+from ticketing.accounts.models import ExpertProfile, Role, RoleGrant, User
 from ticketing.errors import NotFound
 from ticketing.tickets.models import Ticket
 from ticketing.values import row_id
@@ -46,8 +49,32 @@ def open_assignments(user_id: int) -> list[Ticket]:
     return list(db.session.scalars(query))
 
 
-def expert_choices(university_id: int | None) -> list[tuple[User, int]]:
-    """Active experts of a university with their number of open tickets, in one statement."""
+@dataclass(frozen=True)
+class ExpertChoice:
+    """An expert as the liaison choosing one sees them: who fits, and who has room."""
+
+    id: int
+    name: str
+    title: str
+    expertise: str
+    open: int  # tickets assigned to them and not yet resolved
+    capacity: int
+    last_assigned_at: datetime | None
+
+    @property
+    def full(self) -> bool:
+        return self.open >= self.capacity
+
+    def days_since_assigned(self, now: datetime) -> int | None:
+        if self.last_assigned_at is None:
+            return None
+        return max(0, (now - self.last_assigned_at).days)
+
+
+def expert_choices(university_id: int | None) -> list[ExpertChoice]:
+    """Active experts of a university with their title, fields of expertise, open tickets
+    against their capacity and last assignment, in one statement: those with room first,
+    then whoever has waited longest for a ticket."""
     if university_id is None:
         return []
     load = (
@@ -57,8 +84,17 @@ def expert_choices(university_id: int | None) -> list[tuple[User, int]]:
         .scalar_subquery()
     )
     query = (
-        select(User, load)
+        select(
+            User.id,
+            User.name,
+            func.coalesce(ExpertProfile.title, ""),
+            func.coalesce(ExpertProfile.expertise, ""),
+            load,
+            func.coalesce(ExpertProfile.capacity, 0),
+            ExpertProfile.last_assigned_at,
+        )
         .join(RoleGrant, RoleGrant.user_id == User.id)
+        .outerjoin(ExpertProfile, ExpertProfile.user_id == User.id)
         .where(
             RoleGrant.role == Role.EXPERT,
             User.university_id == university_id,
@@ -66,4 +102,7 @@ def expert_choices(university_id: int | None) -> list[tuple[User, int]]:
         )
         .order_by(User.name)
     )
-    return [(user, count) for user, count in db.session.execute(query)]
+    experts = [ExpertChoice(*row) for row in db.session.execute(query)]
+    never = datetime.min.replace(tzinfo=UTC)
+    experts.sort(key=lambda e: (e.full, e.last_assigned_at or never, e.name))
+    return experts

@@ -19,8 +19,14 @@ class EnterpriseForm(FlaskForm):
         description=_l("18 characters; the last one is a check character."),
         render_kw={"autocapitalize": "characters", "spellcheck": "false"},
     )
-    park_id = SelectField(_l("Park"), coerce=int)
-    county_id = SelectField(_l("County"), coerce=int)
+    park_id = SelectField(_l("Park"), coerce=int, default=0)
+    county_id = SelectField(_l("County"), coerce=int, default=0)
+    partner_university_id = SelectField(
+        _l("Partner university"),
+        coerce=int,
+        default=0,
+        description=_l("The university of the alliance paired with this enterprise."),
+    )
     industry = StringField(_l("Industry"), [Optional(), Length(max=120)])
     contact_name = StringField(_l("Contact person"), [Optional(), Length(max=60)])
     contact_phone = StringField(
@@ -34,3 +40,14 @@ class UniversityForm(FlaskForm):
     name = StringField(_l("Name"), [DataRequired(), Length(max=200)])
     short_name = StringField(_l("Short name"), [Optional(), Length(max=60)])
     active = BooleanField(_l("Active"), default=True)
+
+
+class PlaceForm(FlaskForm):
+    name = StringField(_l("Name"), [DataRequired(), Length(max=120)])
+    active = BooleanField(
+        _l("In use"),
+        default=True,
+        description=_l(
+            "A retired one stays on the enterprises that have it, but is no longer offered."
+        ),
+    )

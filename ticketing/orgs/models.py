@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketing.db import Base, utcnow
@@ -24,6 +24,8 @@ class Park(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), index=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # a retired one stays on the enterprises that have it, but new choices leave it out
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class County(Base):
@@ -32,6 +34,8 @@ class County(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), index=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # a retired one stays on the enterprises that have it, but new choices leave it out
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Enterprise(Base):
@@ -42,6 +46,10 @@ class Enterprise(Base):
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
     park_id: Mapped[int | None] = mapped_column(ForeignKey("park.id"), index=True)
     county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), index=True)
+    # the university of the alliance paired with it ("一企一校"): routing suggests it first
+    partner_university_id: Mapped[int | None] = mapped_column(
+        ForeignKey("university.id"), index=True
+    )
     industry: Mapped[str] = mapped_column(String(120), default="")
     contact_name: Mapped[str] = mapped_column(String(60), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
@@ -51,6 +59,7 @@ class Enterprise(Base):
 
     park: Mapped[Park | None] = relationship()
     county: Mapped[County | None] = relationship()
+    partner_university: Mapped[University | None] = relationship()
 
 
 class University(Base):

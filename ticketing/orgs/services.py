@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -11,7 +12,7 @@ from ticketing import db, permissions
 from ticketing.accounts.models import User
 from ticketing.errors import RuleViolation
 from ticketing.orgs import credit_code
-from ticketing.orgs.models import County, Enterprise, Park, University
+from ticketing.orgs.models import County, Enterprise, Park, University, Zone
 from ticketing.search import index as search
 from ticketing.values import row_id
 from ticketing.writes import explain_unique
@@ -25,8 +26,10 @@ ENTERPRISE_FIELDS = (
     "contact_name",
     "contact_phone",
     "address",
+    "partner_university_id",
     "active",
 )
+PLACE_FIELDS = ("name", "active")
 UNIVERSITY_FIELDS = ("name", "short_name", "active")
 
 
@@ -34,9 +37,13 @@ ADMINS_ONLY = _l("Only zone administrators manage organisations.")
 ENTERPRISE_NAME_TAKEN = _l("An enterprise with this name exists already.")
 CREDIT_CODE_TAKEN = _l("Another enterprise has this credit code.")
 UNIVERSITY_NAME_TAKEN = _l("A university with this name exists already.")
+PARK_NAME_TAKEN = _l("A park with this name exists already.")
+COUNTY_NAME_TAKEN = _l("A county or district with this name exists already.")
 explain_unique("uq_enterprise_name", "name", ENTERPRISE_NAME_TAKEN)
 explain_unique("uq_enterprise_credit_code", "credit_code", CREDIT_CODE_TAKEN)
 explain_unique("uq_university_name", "name", UNIVERSITY_NAME_TAKEN)
+explain_unique("uq_park_name", "name", PARK_NAME_TAKEN)
+explain_unique("uq_county_name", "name", COUNTY_NAME_TAKEN)
 
 
 def _name(value: Any, field: str = "name", limit: int = 200) -> str:
@@ -86,14 +93,23 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
         "credit_code",
         CREDIT_CODE_TAKEN,
     )
-    park_id = _optional_ref(Park, data.get("park_id"), "park_id")
-    county_id = _optional_ref(County, data.get("county_id"), "county_id")
+    park_id = _optional_ref(Park, data.get("park_id"), "park_id", enterprise and enterprise.park_id)
+    county_id = _optional_ref(
+        County, data.get("county_id"), "county_id", enterprise and enterprise.county_id
+    )
+    partner_id = _optional_ref(
+        University,
+        data.get("partner_university_id"),
+        "partner_university_id",
+        enterprise and enterprise.partner_university_id,
+    )
     renamed = enterprise is not None and enterprise.name != name
     if enterprise is None:
         enterprise = Enterprise(name=name, credit_code=code, created_at=db.utcnow())
         db.session.add(enterprise)
     enterprise.name, enterprise.credit_code = name, code
     enterprise.park_id, enterprise.county_id = park_id, county_id
+    enterprise.partner_university_id = partner_id
     for field, limit in (("industry", 120), ("contact_name", 60), ("contact_phone", 40)):
         value = " ".join(str(data.get(field) or "").split())
         if len(value) > limit:
@@ -107,14 +123,48 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
     return enterprise
 
 
-def _optional_ref(model: Any, value: Any, field: str) -> int | None:
+def _optional_ref(model: Any, value: Any, field: str, kept: int | None = None) -> int | None:
+    """The id of an active row of `model`, or None; a retired one only where it is `kept`
+    (the enterprise had it before it was retired)."""
     if value in (None, "", 0, "0"):
         return None
     wanted = row_id(value)
     row = db.session.get(model, wanted) if wanted else None
-    if row is None:
+    if row is None or (not row.active and row.id != kept):
         raise RuleViolation(field, _l("Choose one from the list."))
     return row.id
+
+
+def save_place(model: type[Park] | type[County], place: Any, actor: User, **data: Any) -> Any:
+    """Create (place=None), rename, retire or bring back a park or a county. A retired one
+    stays on the enterprises that have it and is no longer offered for others."""
+    permissions.require_admin(actor, ADMINS_ONLY)
+    unknown = set(data) - set(PLACE_FIELDS)
+    if unknown:
+        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
+    name = _name(data.get("name"), limit=120)
+    taken = PARK_NAME_TAKEN if model is Park else COUNTY_NAME_TAKEN
+    _unique(model, model.name, name, place.id if place else None, "name", taken)
+    if place is None:
+        place = model(zone_id=_zone_id(), name=name)
+        db.session.add(place)
+    place.name = name
+    place.active = bool(data.get("active", True))
+    db.session.flush()
+    return place
+
+
+def _zone_id() -> int:
+    """The zone parks and counties belong to: the first one, made from the settings if none
+    exists yet (a new installation)."""
+    zone_id = db.session.scalar(select(Zone.id).order_by(Zone.id).limit(1))
+    if zone_id is None:
+        code = current_app.config["ZONE_CODE"]
+        zone = Zone(code=code, name=current_app.config["ZONE_NAME"] or code)
+        db.session.add(zone)
+        db.session.flush()
+        zone_id = zone.id
+    return zone_id
 
 
 def save_university(university: University | None, actor: User, **data: Any) -> University:

@@ -94,6 +94,8 @@ def _set_expert(ticket: Ticket, expert: User) -> dict[str, Any]:
     ticket.expert = expert
     ticket.expert_assigned_at = db.utcnow()
     ticket.started_at = None
+    if expert.expert_profile is not None:
+        expert.expert_profile.last_assigned_at = ticket.expert_assigned_at
     if db.session.get(TicketExpert, (ticket.id, expert.id)) is None:
         db.session.add(TicketExpert(ticket_id=ticket.id, expert_id=expert.id))
     details = {"expert_id": expert.id, "expert": expert.name}
@@ -115,6 +117,7 @@ def _route(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any
     ticket.university_id = university.id
     ticket.university = university
     ticket.routed_at = db.utcnow()
+    ticket.returned_at = None
     _link_university(ticket, university)
     return {"university_id": university.id, "university": university.name}
 
@@ -124,6 +127,7 @@ def _return(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, A
     ticket.university_id = None
     ticket.university = None
     ticket.routed_at = None
+    ticket.returned_at = db.utcnow()
     return details
 
 

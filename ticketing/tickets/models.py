@@ -94,6 +94,11 @@ class Ticket(Base):
         Index("ix_ticket_expert_updated", "expert_id", "updated_at", "id"),
         Index("ix_ticket_university_updated", "university_id", "updated_at", "id"),
         Index("ix_ticket_filer_state", "filer_id", "state", "updated_at", "id"),
+        # the to-do lists: one person's tickets in one state, oldest first
+        Index("ix_ticket_university_state", "university_id", "state", "updated_at", "id"),
+        Index("ix_ticket_expert_state", "expert_id", "state", "updated_at", "id"),
+        Index("ix_ticket_enterprise_state", "enterprise_id", "state", "updated_at", "id"),
+        Index("ix_ticket_returned", "state", "returned_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +119,8 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None]
     routed_at: Mapped[datetime | None]
+    # when a university last returned it to the zone; cleared when it is routed again
+    returned_at: Mapped[datetime | None]
     expert_assigned_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]

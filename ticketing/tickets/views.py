@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -23,10 +24,11 @@ from werkzeug.wrappers import Response
 
 from ticketing import db, permissions, workflow, writes
 from ticketing.accounts import queries as account_queries
+from ticketing.db import local_today
 from ticketing.errors import DomainError, NotFound
 from ticketing.i18n import labels
 from ticketing.orgs import queries as org_queries
-from ticketing.tickets import queries, queues, services, transitions
+from ticketing.tickets import queries, queues, services, todos, transitions
 from ticketing.tickets.forms import (
     CONFIDENTIAL_HINT,
     AttachmentForm,
@@ -43,12 +45,20 @@ bp = Blueprint("tickets", __name__)
 
 @bp.get("/")
 def home() -> Response | str:
+    """What waits for the person (需我处理), list by list."""
     if not current_user.is_authenticated:  # the first visit: straight to sign-in, no warning
         return redirect(url_for("accounts.login"))
-    queue = queues.home_queue(current_user)
-    if queue is None:
+    waiting = todos.todos(current_user)
+    if not waiting.lists:
         return render_template("tickets/no_role.html")
-    return redirect(url_for("tickets.queue", key=queue.key))
+    return render_template(
+        "tickets/home.html",
+        todos=waiting,
+        cap=todos.COUNT_CAP,
+        shown=todos.SHOWN,
+        days=current_app.config["VISIT_REMINDER_DAYS"],
+        queues=queues.queues_for(current_user),
+    )
 
 
 @bp.get("/queue/<key>")
@@ -166,13 +176,44 @@ def _action_forms(ticket: Ticket, posted: dict[str, Any] | None = None) -> dict[
                 (uid, name) for uid, name in universities if uid != ticket.university_id
             ]
         if "expert_id" in form:
-            form.expert_id.choices = [("", _("Choose…"))] + [
-                (expert.id, _("%(name)s (%(load)d open)", name=expert.name, load=load))
-                for expert, load in account_queries.expert_choices(ticket.university_id)
-                if expert.id != ticket.expert_id
+            now = db.utcnow()
+            experts = [
+                e
+                for e in account_queries.expert_choices(ticket.university_id)
+                if e.id != ticket.expert_id
             ]
+            form.expert_id.choices = [("", _("Choose…"))] + [
+                (e.id, _expert_label(e, now)) for e in experts
+            ]
+            form.experts = experts
+            form.now = now
         form.transition = workflow.BY_ACTION[action]
     return forms
+
+
+def _expert_label(expert: account_queries.ExpertChoice, now: datetime) -> str:
+    """One option of the expert picker: name, title, load against capacity, last assigned."""
+    parts = [expert.name]
+    if expert.title:
+        parts.append(expert.title)
+    parts.append(_("%(open)d of %(capacity)d open", open=expert.open, capacity=expert.capacity))
+    days = expert.days_since_assigned(now)
+    if days is None:
+        parts.append(_("never assigned"))
+    else:
+        parts.append(_("last assigned %(days)d days ago", days=days))
+    return " · ".join(parts)
+
+
+def _new_visit_form(ticket: Ticket) -> VisitForm:
+    """The visit record, filled in as far as it can be: today, at the enterprise, the expert
+    and the enterprise's contact person; what was found is left to write."""
+    form = VisitForm(formdata=None)
+    form.visited_on.data = local_today()
+    form.place.data = " ".join((ticket.enterprise.address or ticket.enterprise.name).split())[:200]
+    people = [current_user.name, ticket.enterprise.contact_name]
+    form.participants.data = "、".join(p for p in people if p)
+    return form
 
 
 def _render_ticket(
@@ -201,7 +242,7 @@ def _render_ticket(
         outcomes=queries.outcomes_of(ticket),
         comment_form=comment_form or CommentForm(formdata=None),
         file_form=file_form or AttachmentForm(formdata=None),
-        visit_form=visit_form or VisitForm(formdata=None),
+        visit_form=visit_form or _new_visit_form(ticket),
         confidential_form=confidential_form,
         can_visit=permissions.can(current_user, "record_visit", ticket),
         can_comment=permissions.can(current_user, "comment", ticket),
@@ -209,6 +250,7 @@ def _render_ticket(
         can_attach=permissions.can(current_user, "attach", ticket),
         can_edit=permissions.can(current_user, "edit", ticket),
         can_mark=permissions.can(current_user, "set_confidential", ticket),
+        can_see_contact=permissions.can_see_contact(current_user, ticket),
         confidential_hint=CONFIDENTIAL_HINT,
         max_mb=current_app.config["MAX_ATTACHMENT_MB"],
     )
