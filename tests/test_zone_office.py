@@ -3,8 +3,10 @@ readable, to-do lists, enterprise pages, parks and counties, and the smaller fix
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -12,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from tests.conftest import app_config
 from tests.factories import PASSWORD
-from tests.helpers import act, send_form
+from tests.helpers import act, hidden_value, send_form, state_of, ticket_fields
 from tests.test_demo import SMALL_WORLD
 from ticketing import create_app, db
 from ticketing.accounts.models import ExpertProfile
@@ -20,7 +22,7 @@ from ticketing.cli import alembic_config, current_revision
 from ticketing.db import local_today
 from ticketing.i18n import ZONE_TIME
 from ticketing.orgs.models import County, Enterprise, Park, Zone
-from ticketing.tickets.models import Ticket
+from ticketing.tickets.models import Attachment, Ticket
 
 
 def test_the_zone_name_is_in_header_title_sign_in_and_printout(app, world, login, browser) -> None:  # type: ignore[no-untyped-def]
@@ -413,3 +415,77 @@ def test_assigning_an_expert_shows_who_fits(app, make, world, login) -> None:  #
     with app.app_context():
         assert db.session.get(ExpertProfile, world.expert_u1.id).last_assigned_at is not None
     assert busy.expert_id == world.expert_u1.id
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + b"0" * 64
+
+
+def _attachments_of(app, number: str) -> list[str]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(Attachment.original_name)
+                .join(Ticket, Ticket.id == Attachment.ticket_id)
+                .where(Ticket.number == number)
+                .order_by(Attachment.id)
+            )
+        )
+
+
+def test_filing_with_attachments_keeps_them_with_the_ticket(app, world, login) -> None:  # type: ignore[no-untyped-def]
+    commissioner = login(world.commissioner_a)
+    page = commissioner.get("/tickets/new").get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and "multiple" in page
+    data = {
+        **ticket_fields(world.enterprise_a.id, submit_now="1"),
+        "csrf_token": hidden_value(page, "csrf_token"),
+        "files": [(io.BytesIO(PNG), "现场照片.png"), (io.BytesIO(PDF), "检测报告.pdf")],
+    }
+    response = commissioner.client.post("/tickets/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    number = response.headers["Location"].rsplit("/", 1)[-1]
+    assert _attachments_of(app, number) == ["现场照片.png", "检测报告.pdf"]
+    shown = commissioner.get(f"/tickets/{number}").get_data(as_text=True)
+    assert "现场照片.png" in shown and "检测报告.pdf" in shown
+
+
+def test_a_bad_file_when_filing_saves_nothing_and_says_which_file(app, world, login) -> None:  # type: ignore[no-untyped-def]
+    commissioner = login(world.commissioner_a)
+    page = commissioner.get("/tickets/new").get_data(as_text=True)
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+    files_before = set(uploads.iterdir()) if uploads.exists() else set()
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Ticket.id)))
+    data = {
+        **ticket_fields(world.enterprise_a.id, title="带坏附件的工单", submit_now="1"),
+        "csrf_token": hidden_value(page, "csrf_token"),
+        "files": [(io.BytesIO(PNG), "好照片.png"), (io.BytesIO(PDF), "假照片.png")],
+    }
+    response = commissioner.client.post("/tickets/new", data=data)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "假照片.png：" in text and 'id="files-error"' in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Ticket.id))) == before
+    assert (set(uploads.iterdir()) if uploads.exists() else set()) == files_before
+
+
+def test_the_signed_agreement_scan_is_kept_with_the_step(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    ticket = make.ticket(world, "outcome_intention")
+    commissioner = login(world.commissioner_a)
+    page = commissioner.get(f"/tickets/{ticket.number}").get_data(as_text=True)
+    form = page[page.index('id="action-sign_agreement"') :]
+    assert 'enctype="multipart/form-data"' in form[: form.index("</form>")]
+    data = {
+        "sign_agreement-csrf_token": hidden_value(page, "sign_agreement-csrf_token"),
+        "sign_agreement-version": hidden_value(page, "sign_agreement-version"),
+        "sign_agreement-agreement_number": "HT-2026-088",
+        "sign_agreement-agreement_date": local_today().isoformat(),
+        "sign_agreement-amount": "80",
+        "sign_agreement-scan": (io.BytesIO(PDF), "合作协议.pdf"),
+    }
+    response = commissioner.client.post(f"/tickets/{ticket.number}/act/sign_agreement", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    assert state_of(app, ticket.number) == "outcome_agreement"
+    assert _attachments_of(app, ticket.number) == ["合作协议.pdf"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -31,6 +31,7 @@ from wtforms.validators import (
 
 from ticketing.db import local_today
 from ticketing.tickets.models import CATEGORY_LABELS, PRIORITY_LABELS
+from ticketing.tickets.services import ALLOWED_TYPES
 from ticketing.workflow import BY_ACTION, MONEY_MAX, SCORE_RANGE, Field, Kind
 
 
@@ -38,6 +39,8 @@ def _choices(labels: dict[Any, Any]) -> list[tuple[str, Any]]:
     return [(str(key), label) for key, label in labels.items()]
 
 
+FILES_AT_FILING = 5
+ATTACHMENT_ACCEPT = ",".join(f".{extension}" for extension in sorted(ALLOWED_TYPES))
 CONFIDENTIAL_HINT = _l(
     "For a problem the enterprise wants kept discreet: the ticket is tagged confidential, and "
     "only the people working on it see its title, description and enterprise."
@@ -62,6 +65,7 @@ class TicketForm(FlaskForm):
         _l("Confidential"),
         description=CONFIDENTIAL_HINT,
     )
+    files = MultipleFileField(_l("Files"), render_kw={"accept": ATTACHMENT_ACCEPT})
     version = HiddenField()
 
 
@@ -136,7 +140,7 @@ class ActionForm(FlaskForm):
         return {
             name: field.data
             for name, field in self._fields.items()
-            if name not in ("csrf_token", "version")
+            if name not in ("csrf_token", "version", "scan")
         }
 
     def expected_version(self) -> int | None:
@@ -145,13 +149,23 @@ class ActionForm(FlaskForm):
 
 
 _FORM_CLASSES: dict[str, type[ActionForm]] = {}
+# A step that keeps a document with it: the file is stored with the ticket in the same commit
+WITH_FILE = {
+    "sign_agreement": (
+        _l("Scan of the signed agreement"),
+        _l("Optional: a PDF or a photo of the signed pages."),
+    ),
+}
 
 
 def action_form_class(action: str) -> type[ActionForm]:
     """The form class for an action, built once from the fields its transition needs."""
     if action not in _FORM_CLASSES:
         t = BY_ACTION[action]
-        fields = {f.name: form_field(f) for f in t.fields}
+        fields: dict[str, Any] = {f.name: form_field(f) for f in t.fields}
+        if action in WITH_FILE:
+            label, help_text = WITH_FILE[action]
+            fields["scan"] = FileField(label, description=help_text)
         _FORM_CLASSES[action] = type(
             f"{action.title().replace('_', '')}Form", (ActionForm,), fields
         )

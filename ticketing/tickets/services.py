@@ -351,5 +351,40 @@ def add_attachment(
     return attachment
 
 
+def add_uploads(
+    ticket: Ticket,
+    actor: User,
+    uploads: list[tuple[IO[bytes], str]],
+    *,
+    folder: str,
+    max_bytes: int,
+    field: str,
+    most: int,
+) -> list[Attachment]:
+    """Store several uploads sent with another change (filing a ticket, signing an agreement):
+    each checked like a single one; anything wrong names the file, on `field`, and the caller's
+    whole change is rolled back with it."""
+    if len(uploads) > most:
+        raise RuleViolation(field, _l("Send at most %(n)d files at once.", n=most))
+    stored = []
+    for stream, filename in uploads:
+        try:
+            stored.append(
+                add_attachment(
+                    ticket,
+                    actor,
+                    stream=stream,
+                    filename=filename,
+                    folder=folder,
+                    max_bytes=max_bytes,
+                )
+            )
+        except RuleViolation as error:
+            name = clean_filename(filename) or "?"
+            message = _l("%(name)s: %(problem)s", name=name, problem=error.message)
+            raise RuleViolation(field, message) from None
+    return stored
+
+
 def attachment_path(folder: str, attachment: Attachment) -> Path:
     return Path(folder) / attachment.stored_name

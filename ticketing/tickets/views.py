@@ -31,6 +31,7 @@ from ticketing.orgs import queries as org_queries
 from ticketing.tickets import queries, queues, services, todos, transitions
 from ticketing.tickets.forms import (
     CONFIDENTIAL_HINT,
+    FILES_AT_FILING,
     AttachmentForm,
     CommentForm,
     ConfidentialForm,
@@ -95,9 +96,27 @@ def _ticket_form(ticket: Ticket | None = None) -> TicketForm:
     form.enterprise_id.choices = [(e.id, e.name) for e in choices]
     if ticket is not None:
         del form.confidential  # after filing, the mark has its own toggle on the ticket page
+        del form.files  # and files are added on the ticket page
         if request.method == "GET":
             form.version.data = ticket.version
     return form
+
+
+def _store_uploads(ticket: Ticket, files: Any, field: str, most: int) -> None:
+    """The files chosen in a form's file field (none chosen: nothing to do)."""
+    chosen = [f for f in (files if isinstance(files, list) else [files]) if f and f.filename]
+    if not chosen:
+        return
+    config = current_app.config
+    services.add_uploads(
+        ticket,
+        current_user,
+        [(f.stream, f.filename) for f in chosen],
+        folder=config["UPLOAD_FOLDER"],
+        max_bytes=config["MAX_ATTACHMENT_MB"] * 1024 * 1024,
+        field=field,
+        most=most,
+    )
 
 
 def _ticket_data(form: TicketForm) -> dict[str, Any]:
@@ -119,6 +138,7 @@ def new() -> ResponseReturnValue:
         ticket = services.create_draft(
             current_user, zone_code=current_app.config["ZONE_CODE"], **_ticket_data(form)
         )
+        _store_uploads(ticket, form.files.data, "files", FILES_AT_FILING)
         if request.form.get("submit_now"):
             transitions.perform(ticket, "submit", current_user)
         return ticket
@@ -126,7 +146,14 @@ def new() -> ResponseReturnValue:
     def again(status: int, message: str | None) -> tuple[str, int]:
         if message:
             form.form_errors.append(message)
-        return render_template("tickets/form.html", form=form, ticket=None), status
+        page = render_template(
+            "tickets/form.html",
+            form=form,
+            ticket=None,
+            files_at_filing=FILES_AT_FILING,
+            max_mb=current_app.config["MAX_ATTACHMENT_MB"],
+        )
+        return page, status
 
     return writes.submit(form, file, done=_saved, again=again)
 
@@ -286,18 +313,19 @@ def act(number: str, action: str) -> ResponseReturnValue:
             return _render_ticket(current, status=status, posted={action: form})
         return _render_ticket(current, status=status, error=message)
 
-    return writes.submit(
-        form,
-        lambda: transitions.perform(
+    def change() -> Any:
+        event = transitions.perform(
             ticket,
             action,
             current_user,
             expected_version=form.expected_version(),
             **form.data_for_service(),
-        ),
-        done=done,
-        again=again,
-    )
+        )
+        if "scan" in form:  # the document of the step, kept with the ticket
+            _store_uploads(ticket, form.scan.data, "scan", 1)
+        return event
+
+    return writes.submit(form, change, done=done, again=again)
 
 
 def _reload(number: str) -> Ticket:
