@@ -38,6 +38,9 @@ def test_main_pages(ui: support.UI, live: Live, screenshots: Path, lang: str, de
     waiting = make.ticket(w, "submitted", title="注塑件表面缩痕严重，良品率下降")
     working = make.ticket(w, "in_progress", title="煤矸石综合利用制备陶粒的工艺优化")
     signed = make.ticket(w, "outcome_agreement", title="锂电池隔膜涂覆工艺改进")
+    to_assign = make.ticket(w, "university_assigned", title="铸件气孔率偏高的原因分析")
+    make.ticket(w, "expert_assigned", title="变频器谐波干扰治理")
+    make.ticket(w, "resolved", title="污水处理站氨氮超标")
 
     page = ui.page(device, axe=True, lang=lang)
     page.goto("/login")
@@ -52,12 +55,21 @@ def test_main_pages(ui: support.UI, live: Live, screenshots: Path, lang: str, de
     }
     pages = {}
     for role, user in queues.items():
-        pages[role] = ui.login(user, device, lang, axe=True)
-        expect(pages[role].locator("ul.tickets")).to_be_visible()
-        check_page(pages[role], screenshots, f"queue-{role}", lang, device)
+        pages[role] = page = ui.login(user, device, lang, axe=True)
+        # home: what waits for them, counted in the navigation
+        expect(page.locator(".todo-lists ul.tickets").first).to_be_visible()
+        expect(page.locator("header .todo-link .badge")).to_be_visible()
+        check_page(page, screenshots, f"todo-{role}", lang, device)
+        with page.expect_navigation():
+            page.locator(".queues-links a").first.click()
+        expect(page.locator("ul.tickets")).to_be_visible()
+        check_page(page, screenshots, f"queue-{role}", lang, device)
 
     commissioner = pages["commissioner"]
     expect(commissioner.locator("ul.tickets")).to_contain_text(waiting.number)
+    commissioner.goto(f"/enterprises/{w.enterprise_a.id}")
+    expect(commissioner.locator("ul.tickets")).to_contain_text(waiting.number)
+    check_page(commissioner, screenshots, "enterprise", lang, device)
     commissioner.goto("/tickets/new")
     check_page(commissioner, screenshots, "new-ticket", lang, device)
 
@@ -65,7 +77,20 @@ def test_main_pages(ui: support.UI, live: Live, screenshots: Path, lang: str, de
     support.open_ticket(expert, working.number)
     check_page(expert, screenshots, "ticket-expert", lang, device)
 
+    liaison = pages["liaison"]
+    support.open_ticket(liaison, to_assign.number)
+    expect(liaison.locator(".experts-fit")).to_have_count(1)
+    check_page(liaison, screenshots, "ticket-assign-expert", lang, device)
+
     admin = pages["admin"]
+    for name, url in (
+        ("users", "/admin/users"),
+        ("enterprises", "/admin/enterprises"),
+        ("universities", "/admin/universities"),
+        ("places", "/admin/places"),
+    ):
+        admin.goto(url)
+        check_page(admin, screenshots, f"admin-{name}", lang, device)
     support.open_ticket(admin, signed.number)
     check_page(admin, screenshots, "ticket-admin", lang, device)
     admin.goto("/dashboard")
