@@ -171,6 +171,8 @@ class Builder:
             p.assignments_left = sum(step in ASSIGNING for step in p.steps)
             p.universities = self._university_sequence(p, sum(s in ROUTING for s in p.steps))
             p.times = self._schedule(p)
+        for name, key in self.partners.items():  # the enterprise page names its partner
+            self.enterprises[name].partner_university_id = self.universities[key].id
 
     def _new_plan(self, e: dict, problem: dict, final: tuple) -> Plan:
         story, rng, expert = self.world["story"], self.rng, problem.get("expert")
