@@ -227,6 +227,15 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
             'SELECT ce.enterprise_id FROM commissioner_enterprise ce JOIN "user" u '
             "ON u.id = ce.user_id WHERE u.login = 'commissioner1' ORDER BY 1 LIMIT 1"
         )
+        experts_enterprise = one(
+            'SELECT t.enterprise_id FROM ticket t JOIN "user" u ON u.id = t.expert_id '
+            "WHERE u.login = 'bench-expert' GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        )
+        to_assign = one(
+            'SELECT t.number FROM ticket t JOIN "user" u ON u.university_id = t.university_id '
+            "WHERE u.login = 'bench-liaison' AND t.state = 'university_assigned' "
+            "ORDER BY t.id LIMIT 1"
+        )
     deep = deep_page(engine)
     token = {role: c.token for role, c in clients.items()}
     route = [
@@ -244,6 +253,10 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
         "WHERE number IN ({})".format(", ".join(f"'{n}'" for n in submitted))
     )
     return [
+        Scenario("admin: what waits for me (to-do lists)", "admin", ["/"]),
+        Scenario("liaison: what waits for me", "liaison", ["/"]),
+        Scenario("expert: what waits for me", "expert", ["/"]),
+        Scenario("commissioner: what waits for me", "commissioner", ["/"]),
         Scenario("commissioner: my enterprises' queue", "commissioner", ["/queue/mine"]),
         Scenario("expert: assigned to me", "expert", ["/queue/assigned"]),
         Scenario("liaison: my university's queue", "liaison", ["/queue/university"]),
@@ -259,6 +272,15 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
         Scenario("admin: search by number", "admin", [f"/queue/all?q={number}"]),
         Scenario(f"expert: ticket page, longest history ({busy})", "expert", [f"/tickets/{busy}"]),
         Scenario("admin: dashboard", "admin", ["/dashboard"]),
+        Scenario(
+            "expert: enterprise page (their busiest enterprise)",
+            "expert",
+            [f"/enterprises/{experts_enterprise}"],
+        ),
+        Scenario(
+            "liaison: ticket page with the expert picker", "liaison", [f"/tickets/{to_assign}"]
+        ),
+        Scenario("admin: enterprises list", "admin", ["/admin/enterprises"]),
         Scenario("commissioner: file a ticket (POST)", "filer", ["/tickets/new"], "POST", [filing]),
         Scenario(
             "admin: route a ticket (POST)",
