@@ -489,3 +489,10 @@ def test_the_signed_agreement_scan_is_kept_with_the_step(app, make, world, login
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     assert state_of(app, ticket.number) == "outcome_agreement"
     assert _attachments_of(app, ticket.number) == ["合作协议.pdf"]
+
+
+def test_flask_demo_prints_the_address_it_is_given(app, ctx, make) -> None:  # type: ignore[no-untyped-def]
+    make.world()  # not empty: nothing is loaded, the logins are printed all the same
+    result = app.test_cli_runner().invoke(args=["demo", "--url", "http://127.0.0.1:8080"])
+    assert result.exit_code == 0
+    assert "Demo: open http://127.0.0.1:8080 and sign in as" in result.output

@@ -76,12 +76,18 @@ def migrate_report(before: str | None, after: str | None) -> str:
     help="Empty the database first (every table, every ticket and account), then load.",
 )
 @click.option(
+    "--url",
+    default=demo.DEMO_URL,
+    show_default=True,
+    help="The address the logins are printed with (make run passes its PORT).",
+)
+@click.option(
     "--world",
     "world_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Load this world file (TOML, see docs/demo.md) instead of the built-in Changzhi one.",
 )
-def load_demo(force: bool, reset: bool, world_file: Path | None) -> None:
+def load_demo(force: bool, reset: bool, url: str, world_file: Path | None) -> None:
     """Load a demo world (default: the Changzhi zone) into an empty database and print the logins.
 
     The world file is checked whole before anything is written; what is wrong is listed.
@@ -105,7 +111,7 @@ def load_demo(force: bool, reset: bool, world_file: Path | None) -> None:
             click.echo(_run(lambda: demo.load(world)))
     except demo.WorldError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(demo.logins_text(world))
+    click.echo(demo.logins_text(world, url))
 
 
 @click.command("create-admin")

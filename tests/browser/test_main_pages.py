@@ -88,6 +88,7 @@ def test_main_pages(ui: support.UI, live: Live, screenshots: Path, lang: str, de
         ("enterprises", "/admin/enterprises"),
         ("universities", "/admin/universities"),
         ("places", "/admin/places"),
+        ("new-park", "/admin/places/park/new"),
     ):
         admin.goto(url)
         check_page(admin, screenshots, f"admin-{name}", lang, device)

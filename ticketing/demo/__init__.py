@@ -129,11 +129,11 @@ def logins(world: World) -> list[tuple[str, str]]:
     ]
 
 
-def logins_text(world: World | None = None) -> str:
+def logins_text(world: World | None = None, url: str = DEMO_URL) -> str:
     """What `flask demo` prints after loading: where to go and who to sign in as."""
     shown = DEMO_LOGINS if world is None else logins(world)
     width = max(len(login) for login, _ in shown)
-    lines = [f"Demo: open {DEMO_URL} and sign in as"]
+    lines = [f"Demo: open {url} and sign in as"]
     lines += [f"  {login.ljust(width)}  {role}" for login, role in shown]
     lines.append(f"Password for every demo account: {DEMO_PASSWORD}")
     return "\n".join(lines)
