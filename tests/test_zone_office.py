@@ -496,3 +496,43 @@ def test_flask_demo_prints_the_address_it_is_given(app, ctx, make) -> None:  # t
     result = app.test_cli_runner().invoke(args=["demo", "--url", "http://127.0.0.1:8080"])
     assert result.exit_code == 0
     assert "Demo: open http://127.0.0.1:8080 and sign in as" in result.output
+
+
+def test_the_navigation_count_is_reused_briefly_and_renewed_after_a_change(app, make, world, login):  # type: ignore[no-untyped-def]
+    liaison = login(world.liaison_u1)
+    assert _nav_badge(liaison.get("/").get_data(as_text=True)) == 0
+    make.ticket(world, "university_assigned")  # someone else routes one to the university
+    page = liaison.get("/account").get_data(as_text=True)
+    assert _nav_badge(page) == 0  # the count of a moment ago (no statement for it)
+    assert _nav_badge(liaison.get("/").get_data(as_text=True)) == 1  # home counts anew
+    # the person's own change: the next page counts anew
+    ticket = make.ticket(world, "university_assigned")
+    assert act(liaison, ticket.number, "assign_expert", expert_id=str(world.expert_u1.id))
+    assert _nav_badge(liaison.get("/account").get_data(as_text=True)) == 1
+    # with no reuse, every page counts
+    app.config["TODO_COUNT_SECONDS"] = 0
+    try:
+        make.ticket(world, "university_assigned")
+        assert _nav_badge(liaison.get("/account").get_data(as_text=True)) == 2
+    finally:
+        app.config["TODO_COUNT_SECONDS"] = 30
+
+
+def test_admin_lists_come_in_pages_in_name_order_with_a_search(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    for n in range(55):
+        make.enterprise(f"翻页企业{n:03d}")
+    admin = login(world.admin)
+    first = admin.get("/admin/enterprises?q=翻页企业").get_data(as_text=True)
+    names = re.findall(r">(翻页企业\d{3})</a></th>", first)
+    assert names == [f"翻页企业{n:03d}" for n in range(50)]
+    following = re.search(r'href="([^"]+)" rel="next"', first)
+    assert following, "no link to the next page"
+    second = admin.get(following.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert re.findall(r">(翻页企业\d{3})</a></th>", second) == [
+        f"翻页企业{n:03d}" for n in range(50, 55)
+    ]
+    assert 'rel="next"' not in second and "第一页" in second
+    nothing = admin.get("/admin/enterprises?q=没有这家").get_data(as_text=True)
+    assert "没有符合条件的记录。" in nothing
+    people = admin.get(f"/admin/users?q={world.expert_u1.login}").get_data(as_text=True)
+    assert world.expert_u1.name in people and world.commissioner_b.name not in people

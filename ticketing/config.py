@@ -67,6 +67,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "PAGE_SIZE": _int("PAGE_SIZE", 20),
         # an expert's ticket in progress with no visit record for this many days is on their list
         "VISIT_REMINDER_DAYS": _int("VISIT_REMINDER_DAYS", 14),
+        # the to-do count in the navigation is reused this long (0: counted on every page)
+        "TODO_COUNT_SECONDS": _int("TODO_COUNT_SECONDS", 30),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),

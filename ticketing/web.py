@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     if proxies:  # behind that many reverse proxies: take the client address they pass on
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.before_request(_refuse_nul)
+    app.before_request(todos.forget_counts)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

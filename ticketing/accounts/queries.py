@@ -4,28 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, undefer
 
-from ticketing import db
+from ticketing import db, listing
 from ticketing.accounts.models import ExpertProfile, Role, RoleGrant, User
 from ticketing.errors import NotFound
+from ticketing.listing import ListPage
 from ticketing.tickets.models import Ticket
 from ticketing.values import row_id
 from ticketing.workflow import EXPERT_WORKING
 
 
-def all_users() -> list[User]:
-    """Everyone, with their university: one statement (roles and enterprises come along)."""
-    query = (
-        select(User)
-        .options(
-            joinedload(User.university), undefer(User.role_list), undefer(User.enterprise_list)
-        )
-        .order_by(User.name)
+def all_users(args: Any) -> ListPage:
+    """A page of people in name order (whose name or login contains `q`, if given), with their
+    university: one statement (roles and enterprises come along)."""
+    query = select(User).options(
+        joinedload(User.university), undefer(User.role_list), undefer(User.enterprise_list)
     )
-    return list(db.session.scalars(query))
+    q = listing.search_text(args)
+    if q:
+        pattern = listing.like(q)
+        query = query.where(
+            or_(User.name.like(pattern, escape="\\"), User.login.like(pattern, escape="\\"))
+        )
+    return listing.page_of(
+        query, User.name, User.id, args, lambda statement: list(db.session.scalars(statement))
+    )
 
 
 def get_user_or_404(user_id: int | None) -> User | None:

@@ -125,7 +125,8 @@ def account() -> ResponseReturnValue:
 @bp.get("/admin/users")
 @admin_required
 def users() -> str:
-    return render_template("admin/users.html", users=queries.all_users())
+    page = queries.all_users(request.args)
+    return render_template("admin/users.html", page=page, users=page.rows)
 
 
 def _user_form(user: User | None) -> UserForm:

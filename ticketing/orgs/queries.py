@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from ticketing import db, permissions
+from ticketing import db, listing, permissions
 from ticketing.accounts.models import User, commissioner_enterprise
 from ticketing.errors import NotFound
+from ticketing.listing import ListPage
 from ticketing.orgs.models import County, Enterprise, Park, University
 from ticketing.outcomes.models import Outcome
 from ticketing.reports.models import EnterpriseTally
@@ -20,24 +21,29 @@ from ticketing.tickets.queues import Row
 from ticketing.values import row_id
 
 
-def enterprises_with_commissioners() -> list[Any]:
-    """Every enterprise with its park, county and number of commissioners."""
+def enterprises_with_commissioners(args: Any) -> ListPage:
+    """A page of enterprises in name order (those whose name contains `q`, if given) with
+    their park, county, partner university and number of commissioners."""
     commissioners = (
         select(func.count())
         .where(commissioner_enterprise.c.enterprise_id == Enterprise.id)
         .correlate(Enterprise)
         .scalar_subquery()
     )
-    return list(
-        db.session.execute(
-            select(Enterprise, commissioners)
-            .options(
-                joinedload(Enterprise.park),
-                joinedload(Enterprise.county),
-                joinedload(Enterprise.partner_university),
-            )
-            .order_by(Enterprise.name)
-        )
+    query = select(Enterprise, commissioners).options(
+        joinedload(Enterprise.park),
+        joinedload(Enterprise.county),
+        joinedload(Enterprise.partner_university),
+    )
+    q = listing.search_text(args)
+    if q:
+        query = query.where(Enterprise.name.like(listing.like(q), escape="\\"))
+    return listing.page_of(
+        query,
+        Enterprise.name,
+        Enterprise.id,
+        args,
+        lambda statement: list(db.session.execute(statement)),
     )
 
 

@@ -53,7 +53,8 @@ def _admins_only() -> None:
 
 @bp.get("/enterprises")
 def enterprises() -> str:
-    return render_template("admin/enterprises.html", rows=queries.enterprises_with_commissioners())
+    page = queries.enterprises_with_commissioners(request.args)
+    return render_template("admin/enterprises.html", page=page, rows=page.rows)
 
 
 @bp.route("/enterprises/new", methods=["GET", "POST"], defaults={"enterprise_id": None})

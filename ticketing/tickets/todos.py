@@ -15,12 +15,13 @@ counts another, and both are built once per kind of viewer.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app, g, request, session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
@@ -44,7 +45,7 @@ from ticketing.tickets.models import Ticket, Visit
 from ticketing.tickets.queues import Row
 from ticketing.workflow import State
 
-SHOWN = 20
+SHOWN = 10
 COUNT_CAP = 99
 
 
@@ -55,6 +56,8 @@ class TodoList:
     role: str
     empty: Any
     hint: Any = None
+    # the queue (and its filters) that lists all of them, where one does
+    queue: tuple[str, dict[str, str]] | None = None
 
 
 LISTS = (
@@ -65,13 +68,26 @@ LISTS = (
         _l("No ticket has been returned."),
         _l("Route them again, to another university or the same one with a note."),
     ),
-    TodoList("to_route", _l("To route"), Role.ADMIN, _l("No tickets are waiting to be routed.")),
-    TodoList("overdue", _l("Overdue steps"), Role.ADMIN, _l("No step is overdue.")),
+    TodoList(
+        "to_route",
+        _l("To route"),
+        Role.ADMIN,
+        _l("No tickets are waiting to be routed."),
+        queue=("to_route", {}),
+    ),
+    TodoList(
+        "overdue",
+        _l("Overdue steps"),
+        Role.ADMIN,
+        _l("No step is overdue."),
+        queue=("all", {"overdue": "1"}),
+    ),
     TodoList(
         "awaiting_expert",
         _l("Waiting for an expert"),
         Role.LIAISON,
         _l("No ticket at your university waits for an expert."),
+        queue=("university", {"state": State.UNIVERSITY_ASSIGNED}),
     ),
     TodoList(
         "awaiting_answer",
@@ -79,6 +95,7 @@ LISTS = (
         Role.EXPERT,
         _l("No new ticket waits for your answer."),
         _l("Accept and start, or decline with a reason."),
+        queue=("assigned", {"state": State.EXPERT_ASSIGNED}),
     ),
     TodoList(
         "no_visit",
@@ -93,8 +110,15 @@ LISTS = (
         Role.COMMISSIONER,
         _l("No resolution waits for the enterprise's confirmation."),
         _l("Confirm and close, reopen, or record a cooperation intention."),
+        queue=("mine", {"state": State.RESOLVED}),
     ),
-    TodoList("drafts", _l("Your drafts"), Role.COMMISSIONER, _l("No drafts.")),
+    TodoList(
+        "drafts",
+        _l("Your drafts"),
+        Role.COMMISSIONER,
+        _l("No drafts."),
+        queue=("mine", {"state": State.DRAFT}),
+    ),
 )
 BY_KEY = {todo.key: todo for todo in LISTS}
 
@@ -228,23 +252,42 @@ class Todos:
         return any(n > COUNT_CAP for n in self.counts.values())
 
 
-def counts(user: User) -> Todos:
-    """How many tickets wait in each of the person's lists (each counted up to COUNT_CAP + 1);
-    read once per request, for the navigation and the home page."""
+SESSION_KEY = "todo_counts"
+
+
+def counts(user: User, *, fresh: bool = False) -> Todos:
+    """How many tickets wait in each of the person's lists (each counted up to COUNT_CAP + 1),
+    for the navigation and the home page. The navigation reuses the person's last counts for
+    TODO_COUNT_SECONDS (kept in their session), so that a page costs no statement for them;
+    the home page (fresh=True) and the page after any change of theirs count anew."""
     known = g.get("todo_counts")
     if known is not None:
         return known
     who = viewer(user)
-    statement = _count_statement(who)
-    found = dict(db.rows(statement, _params(user))) if statement is not None else {}
-    todos = Todos(list(lists_for(who)), {key: int(n) for key, n in found.items()})
+    lists = list(lists_for(who))
+    seconds = current_app.config["TODO_COUNT_SECONDS"]
+    kept = session.get(SESSION_KEY) if seconds and not fresh else None
+    if kept and kept[0] == user.id and 0 <= time.time() - kept[1] < seconds:
+        todos = Todos(lists, {key: int(n) for key, n in kept[2].items()})
+    else:
+        statement = _count_statement(who)
+        found = dict(db.rows(statement, _params(user))) if statement is not None else {}
+        todos = Todos(lists, {key: int(n) for key, n in found.items()})
+        if seconds:
+            session[SESSION_KEY] = [user.id, time.time(), todos.counts]
     g.todo_counts = todos
     return todos
 
 
+def forget_counts() -> None:
+    """Before a change the person makes (any POST): their next page counts anew."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        session.pop(SESSION_KEY, None)
+
+
 def todos(user: User) -> Todos:
     """The person's lists with their first SHOWN tickets each, oldest first."""
-    result = counts(user)
+    result = counts(user, fresh=True)
     statement = _rows_statement(viewer(user))
     if statement is None:
         return result
