@@ -19,6 +19,7 @@ from ticketing.reports.models import EnterpriseTally
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.queues import Row
 from ticketing.values import row_id
+from ticketing.workflow import State
 
 
 def enterprises_with_commissioners(args: Any) -> ListPage:
@@ -132,6 +133,13 @@ def enterprise_choices(user: User) -> list[Enterprise]:
 
 
 ENTERPRISE_TICKETS = 20
+# the states in which a ticket can have cooperations (an abandoned one leaves it closed)
+OUTCOME_STATES = (
+    State.OUTCOME_INTENTION,
+    State.OUTCOME_AGREEMENT,
+    State.OUTCOME_LANDED,
+    State.CLOSED,
+)
 
 
 @dataclass
@@ -216,7 +224,11 @@ def enterprise_page(user: User, enterprise_id: int) -> EnterprisePage:
             Outcome.abandoned_reason,
         )
         .join(Ticket, Ticket.id == Outcome.ticket_id)
-        .where(Ticket.enterprise_id == enterprise.id, permissions.visible_tickets(user))
+        .where(
+            Ticket.enterprise_id == enterprise.id,
+            Ticket.state.in_(OUTCOME_STATES),  # read from (enterprise_id, state, …)
+            permissions.visible_tickets(user),
+        )
         .order_by(Outcome.intention_date.desc(), Outcome.id.desc())
         .limit(ENTERPRISE_TICKETS)
     )
