@@ -17,7 +17,7 @@ from ticketing.orgs.models import County, Enterprise, Park, University
 from ticketing.outcomes.models import Outcome
 from ticketing.reports.models import EnterpriseTally
 from ticketing.tickets.models import Ticket
-from ticketing.tickets.queues import Row
+from ticketing.tickets.queues import Row, row_columns
 from ticketing.values import row_id
 from ticketing.workflow import State
 
@@ -181,20 +181,7 @@ def enterprise_page(user: User, enterprise_id: int) -> EnterprisePage:
         .subquery()
     )
     found = db.rows(
-        select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.title,
-            Ticket.confidential,
-            Ticket.state,
-            Ticket.priority,
-            Ticket.category,
-            Ticket.due_at,
-            Ticket.updated_at,
-            literal(enterprise.name),
-            func.coalesce(func.nullif(University.short_name, ""), University.name),
-            expert.name,
-        )
+        select(*row_columns(expert, literal(enterprise.name)))
         .join(latest, latest.c.id == Ticket.id)
         .outerjoin(University, University.id == Ticket.university_id)
         .outerjoin(expert, expert.id == Ticket.expert_id)

@@ -422,24 +422,32 @@ def _order(updated_at: Any, ident: Any, descending: bool) -> tuple[Any, Any]:
     return updated_at.asc(), ident.asc()
 
 
+def row_columns(expert: Any, enterprise_name: Any = Enterprise.name) -> list[Any]:
+    """The columns of a Row, in order; `expert` is an alias of User joined on the expert,
+    University is joined on the ticket's university (and Enterprise on its enterprise,
+    unless the enterprise's name is given)."""
+    university = func.coalesce(func.nullif(University.short_name, ""), University.name)
+    return [
+        Ticket.id,
+        Ticket.number,
+        Ticket.title,
+        Ticket.confidential,
+        Ticket.state,
+        Ticket.priority,
+        Ticket.category,
+        Ticket.due_at,
+        Ticket.updated_at,
+        enterprise_name,
+        university,
+        expert.name,
+    ]
+
+
 def _rows(ids: Any, who: Viewer, descending: bool) -> Select[Any]:
     """The page's tickets that the viewer may see, with the names a row shows."""
     expert = aliased(User)
     return (
-        select(
-            Ticket.id,
-            Ticket.number,
-            Ticket.title,
-            Ticket.confidential,
-            Ticket.state,
-            Ticket.priority,
-            Ticket.category,
-            Ticket.due_at,
-            Ticket.updated_at,
-            Enterprise.name,
-            func.coalesce(func.nullif(University.short_name, ""), University.name),
-            expert.name,
-        )
+        select(*row_columns(expert))
         .join(ids, ids.c.id == Ticket.id)
         .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
         .outerjoin(University, University.id == Ticket.university_id)

@@ -42,7 +42,7 @@ from ticketing.db import local_today, utcnow
 from ticketing.orgs.models import Enterprise, University
 from ticketing.permissions import BOUND, Viewer, viewer, viewer_params, visibility
 from ticketing.tickets.models import Ticket, Visit
-from ticketing.tickets.queues import Row
+from ticketing.tickets.queues import Row, row_columns
 from ticketing.workflow import State
 
 SHOWN = 10
@@ -189,22 +189,7 @@ def _rows_statement(who: Viewer) -> Select[Any] | None:
             .subquery()
         )
         parts.append(
-            select(
-                literal(todo.key).label("list"),
-                picked.c.sort_key,
-                Ticket.id,
-                Ticket.number,
-                Ticket.title,
-                Ticket.confidential,
-                Ticket.state,
-                Ticket.priority,
-                Ticket.category,
-                Ticket.due_at,
-                Ticket.updated_at,
-                Enterprise.name,
-                func.coalesce(func.nullif(University.short_name, ""), University.name),
-                expert.name,
-            )
+            select(literal(todo.key).label("list"), picked.c.sort_key, *row_columns(expert))
             .join(picked, picked.c.id == Ticket.id)
             .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
             .outerjoin(University, University.id == Ticket.university_id)
