@@ -242,12 +242,14 @@ def test_an_expert_is_reminded_of_work_with_no_recent_visit(app, make, world, lo
 
 
 def test_the_enterprise_page_for_the_people_tied_to_it(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        enterprise = db.session.get(Enterprise, world.enterprise_a.id)
-        enterprise.contact_name, enterprise.contact_phone = "王经理", "0355-1234567"
-        enterprise.address = "长治市潞州区太行北路 1 号"
-        enterprise.partner_university_id = world.u2.id
-        db.session.commit()
+    set_enterprise(
+        app,
+        world.enterprise_a.id,
+        contact_name="王经理",
+        contact_phone="0355-1234567",
+        address="长治市潞州区太行北路 1 号",
+        partner_university_id=world.u2.id,
+    )
     ticket = make.ticket(world, "in_progress", title="齿轮箱振动超标")
     url = f"/enterprises/{world.enterprise_a.id}"
     for person in (world.admin, world.commissioner_a, world.expert_u1, world.liaison_u1):
@@ -269,6 +271,14 @@ def test_the_enterprise_page_for_the_people_tied_to_it(app, make, world, login) 
     assert f'href="{url}"' in ticket_page
 
 
+def set_enterprise(app, enterprise_id: int, **values: object) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        enterprise = db.session.get(Enterprise, enterprise_id)
+        for name, value in values.items():
+            setattr(enterprise, name, value)
+        db.session.commit()
+
+
 def login_status(app, person, url: str) -> int:  # type: ignore[no-untyped-def]
     client = app.test_client()
     token = re.search(
@@ -281,10 +291,7 @@ def login_status(app, person, url: str) -> int:  # type: ignore[no-untyped-def]
 def test_the_assigned_expert_and_the_liaison_see_the_enterprise_contact(
     app, make, world, login
 ) -> None:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        enterprise = db.session.get(Enterprise, world.enterprise_a.id)
-        enterprise.contact_name, enterprise.contact_phone = "王经理", "13800001111"
-        db.session.commit()
+    set_enterprise(app, world.enterprise_a.id, contact_name="王经理", contact_phone="13800001111")
     ticket = make.ticket(world, "in_progress")
 
     def shows_contact(person) -> bool:  # type: ignore[no-untyped-def]
@@ -312,10 +319,7 @@ def test_the_assigned_expert_and_the_liaison_see_the_enterprise_contact(
 def test_the_visit_form_sits_at_the_top_filled_in_as_far_as_it_can_be(
     app, make, world, login
 ) -> None:  # type: ignore[no-untyped-def]
-    with app.app_context():
-        enterprise = db.session.get(Enterprise, world.enterprise_a.id)
-        enterprise.contact_name, enterprise.address = "王经理", "太行北路 1 号"
-        db.session.commit()
+    set_enterprise(app, world.enterprise_a.id, contact_name="王经理", address="太行北路 1 号")
     ticket = make.ticket(world, "in_progress")
     page = login(world.expert_u1).get(f"/tickets/{ticket.number}").get_data(as_text=True)
     actions = page[page.index('id="actions-h"') : page.index('id="desc-h"')]

@@ -17,9 +17,9 @@ from ticketing.orgs.models import County, Enterprise, Park, University
 from ticketing.outcomes.models import Outcome
 from ticketing.reports.models import EnterpriseTally
 from ticketing.tickets.models import Ticket
+from ticketing.tickets.queries import WITH_OUTCOMES
 from ticketing.tickets.queues import Row, row_columns
 from ticketing.values import row_id
-from ticketing.workflow import State
 
 
 def enterprises_with_commissioners(args: Any) -> ListPage:
@@ -133,13 +133,6 @@ def enterprise_choices(user: User) -> list[Enterprise]:
 
 
 ENTERPRISE_TICKETS = 20
-# the states in which a ticket can have cooperations (an abandoned one leaves it closed)
-OUTCOME_STATES = (
-    State.OUTCOME_INTENTION,
-    State.OUTCOME_AGREEMENT,
-    State.OUTCOME_LANDED,
-    State.CLOSED,
-)
 
 
 @dataclass
@@ -213,7 +206,7 @@ def enterprise_page(user: User, enterprise_id: int) -> EnterprisePage:
         .join(Ticket, Ticket.id == Outcome.ticket_id)
         .where(
             Ticket.enterprise_id == enterprise.id,
-            Ticket.state.in_(OUTCOME_STATES),  # read from (enterprise_id, state, …)
+            Ticket.state.in_(sorted(WITH_OUTCOMES)),  # read from (enterprise_id, state, …)
             permissions.visible_tickets(user),
         )
         .order_by(Outcome.intention_date.desc(), Outcome.id.desc())
