@@ -8,6 +8,8 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import ticketing.accounts.models  # noqa: F401 - register the tables
+import ticketing.campaigns.models  # noqa: F401
+import ticketing.fairs.models  # noqa: F401
 import ticketing.orgs.models  # noqa: F401
 import ticketing.outcomes.models  # noqa: F401
 import ticketing.reports.models  # noqa: F401

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, true
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketing.db import Base, utcnow
@@ -56,6 +56,8 @@ class Enterprise(Base):
     address: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a key enterprise (重点企业): campaign coverage lists every one, visited or not
+    key_enterprise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     park: Mapped[Park | None] = relationship()
     county: Mapped[County | None] = relationship()
@@ -70,3 +72,26 @@ class University(Base):
     short_name: Mapped[str] = mapped_column(String(60), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegionAgreement(Base):
+    """A strategic agreement between a university and a county or park (校地合作): not a
+    ticket, but counted in the reports."""
+
+    __tablename__ = "region_agreement"
+    __table_args__ = (
+        CheckConstraint("county_id IS NOT NULL OR park_id IS NOT NULL", name="county_or_park"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    university_id: Mapped[int] = mapped_column(ForeignKey("university.id"), index=True)
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), index=True)
+    park_id: Mapped[int | None] = mapped_column(ForeignKey("park.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    signed_on: Mapped[date] = mapped_column(Date, index=True)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    university: Mapped[University] = relationship()
+    county: Mapped[County | None] = relationship()
+    park: Mapped[Park | None] = relationship()

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketing.accounts.models import User
+from ticketing.campaigns.models import Campaign
 from ticketing.db import Base, utcnow
 from ticketing.orgs.models import Enterprise, University
 from ticketing.workflow import TERMINAL, WITH_EXPERT, WITH_RESOLUTION, WITH_UNIVERSITY, State
@@ -128,6 +129,8 @@ class Ticket(Base):
     # When the current step is due (DOMAIN.md time targets); None when no target runs.
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # the campaign (专项行动) it was filed in, set when it is submitted
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -135,6 +138,7 @@ class Ticket(Base):
     filer: Mapped[User] = relationship(foreign_keys=[filer_id])
     university: Mapped[University | None] = relationship()
     expert: Mapped[User | None] = relationship(foreign_keys=[expert_id])
+    campaign: Mapped[Campaign | None] = relationship()
 
     @property
     def is_terminal(self) -> bool:
