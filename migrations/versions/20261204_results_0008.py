@@ -199,9 +199,11 @@ def upgrade() -> None:
             "fk_ticket_campaign_id_campaign", "campaign", ["campaign_id"], ["id"]
         )
         batch_op.create_index("ix_ticket_campaign_id", ["campaign_id"])
+    # -- later additions of this revision go above this line --
 
 
 def downgrade() -> None:
+    # -- their drops go below this line --
     with op.batch_alter_table("ticket") as batch_op:
         batch_op.drop_index("ix_ticket_campaign_id")
         batch_op.drop_constraint("fk_ticket_campaign_id_campaign", type_="foreignkey")
