@@ -1,0 +1,78 @@
+"""Tables as downloads: .xlsx (openpyxl) and CSV, with the headers in the reader's language.
+
+A view builds the same rows it shows on the screen and hands them here with translated
+headers. Cells are written as values (numbers stay numbers, dates stay dates); text that a
+spreadsheet would run as a formula (=, +, -, @ at the start) is written as text, so an export
+cannot carry a formula into the reader's spreadsheet (CWE-1236).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from ticketing import db
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A value as a spreadsheet cell: times in the zone's time, text never a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(db.ZONE_TIME).replace(tzinfo=None)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | Decimal | date):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _disposition(filename: str) -> str:
+    """An attachment header that keeps a Chinese file name (RFC 6266 / 5987)."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def as_xlsx(
+    filename: str, title: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]]
+) -> Response:
+    """One sheet named `title`: a bold header row, then the rows, the header row frozen."""
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = str(title)[:31]
+    sheet.append([str(h) for h in headers])
+    for header in sheet[1]:
+        header.font = Font(bold=True)
+    for row in rows:
+        sheet.append([cell(value) for value in row])
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = Response(buffer.getvalue(), mimetype=XLSX)
+    response.headers["Content-Disposition"] = _disposition(f"{filename}.xlsx")
+    return response
+
+
+def as_csv(filename: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Response:
+    """UTF-8 with a byte-order mark, so that Excel on a Chinese desktop opens it as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([str(h) for h in headers])
+    for row in rows:
+        writer.writerow([cell(value) for value in row])
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = _disposition(f"{filename}.csv")
+    return response
