@@ -92,7 +92,8 @@ DELAYS = {
 # Tables in the order their foreign keys need.
 ORDER = (
     "zone", "park", "county", "university", "enterprise", "user", "role_grant",
-    "commissioner_enterprise", "expert_profile", "ticket", "ticket_event", "comment", "visit",
+    "commissioner_enterprise", "expert_profile", "campaign", "campaign_county",
+    "campaign_university", "campaign_expert", "ticket", "ticket_event", "comment", "visit",
     "attachment", "outcome", "ticket_university", "ticket_expert", "ticket_sequence",
     "ticket_search",
 )  # fmt: skip
@@ -105,7 +106,11 @@ CATEGORIES = (
     "management",
     "talent",
 )
-FORMS = ("tech_service", "joint_rd", "commissioned", "transfer", "licensing", "platform", "talent")
+FORMS = (
+    "tech_service", "joint_rd", "commissioned", "transfer", "licensing", "consulting", "platform",
+    "talent",
+)  # fmt: skip
+LATER_COOPERATION = 0.1  # share of landed problems that lead to a further cooperation
 
 
 @dataclass
@@ -137,6 +142,7 @@ class Ticket:
     universities: set[int] = field(default_factory=set)
     experts: set[int] = field(default_factory=set)
     outcome: list[Any] | None = None
+    later_outcomes: list[list[Any]] = field(default_factory=list)  # a further cooperation
 
 
 class Sink:
@@ -202,6 +208,8 @@ class Zone:
         self.next_ids = {"ticket_event": 0, "comment": 0, "visit": 0, "attachment": 0, "outcome": 0}
         self.serials: dict[int, int] = {}
         self.enterprise_names: dict[int, str] = {}
+        self.county_of: dict[int, int] = {}
+        self.campaigns: list[tuple[int, date, date, frozenset[int]]] = []
         # the ticket with the longest history: filed ~8 weeks ago, still in progress
         self.busy_id = max(1, tickets - tickets // 20)
 
@@ -219,10 +227,12 @@ class Zone:
             sink.add("university", cols, (i, name, short, True, created))
         cols = (
             "id", "name", "credit_code", "park_id", "county_id", "industry", "contact_name",
-            "contact_phone", "address", "active", "created_at",
+            "contact_phone", "address", "active", "created_at", "partner_university_id",
+            "key_enterprise",
         )  # fmt: skip
         for i in range(1, self.enterprises + 1):
             county = rng.randrange(len(words.COUNTIES))
+            self.county_of[i] = county + 1
             code = credit_code.complete(f"9114{words.COUNTIES[county][1][2:]}MA{i:07d}")
             industry = rng.choice(words.INDUSTRIES)
             self.enterprise_names[i] = words.enterprise_name(i, industry)
@@ -233,8 +243,39 @@ class Zone:
                     i, self.enterprise_names[i], code, 1 + i % len(words.PARKS),
                     county + 1, industry, words.person(rng), f"0355-{rng.randrange(10**6, 10**7)}",
                     f"长治市{rng.choice(words.ROADS)}{rng.randrange(1, 999)}号", True, created,
+                    1 + i % self.university_count, i % 10 == 0,
                 ),
             )  # fmt: skip
+        self.campaign_rows(sink, created)
+
+    def campaign_rows(self, sink: Sink, created: datetime) -> None:
+        """A 博士专家企业行 each year from July to December, covering every other county in
+        turn, with every university and expert taking part (rows for the experts are added
+        in people())."""
+        first = self.start.astimezone(words.CST).year
+        for n, year in enumerate(range(first, self.now.astimezone(words.CST).year + 1), 1):
+            starts, ends = date(year, 7, 1), date(year, 12, 31)
+            counties = frozenset(c for c in range(1, len(words.COUNTIES) + 1) if c % 2 == n % 2)
+            self.campaigns.append((n, starts, ends, counties))
+            sink.add(
+                "campaign",
+                ("id", "name", "starts_on", "ends_on", "description", "created_at"),
+                (n, f"{year}年博士专家企业行", starts, ends, "", created),
+            )
+            for county in sorted(counties):
+                sink.add("campaign_county", ("campaign_id", "county_id"), (n, county))
+            for university in range(1, self.university_count + 1):
+                sink.add("campaign_university", ("campaign_id", "university_id"), (n, university))
+
+    def campaign_of(self, t: Ticket) -> int | None:
+        if t.submitted_at is None:
+            return None
+        day = t.submitted_at.astimezone(words.CST).date()
+        county = self.county_of[t.enterprise_id]
+        for n, starts, ends, counties in self.campaigns:
+            if starts <= day <= ends and county in counties:
+                return n
+        return None
 
     def people(self, sink: Sink) -> None:
         rng, created = self.rng, self.start - timedelta(days=20)
@@ -284,6 +325,8 @@ class Zone:
             self.experts[university].append(user)
             fields = "、".join(rng.sample(words.FIELDS, 3))
             sink.add("expert_profile", profile_cols, (user, rng.choice(words.TITLES), fields, 100))
+            for campaign in self.campaigns:
+                sink.add("campaign_expert", ("campaign_id", "expert_id"), (campaign[0], user))
         self.last_user = uid
 
     # -- tickets ----------------------------------------------------------------------
@@ -406,6 +449,7 @@ class Zone:
                 t.finished_at = at
                 if action == "abandon" and t.outcome:
                     t.outcome[10] = data["reason"]
+                    data.update(cooperation_id=t.outcome[0], cooperation=t.outcome[12])
         elif action == "assign_expert":
             pool = [e for e in self.experts[t.university_id] if e not in t.experts]
             t.expert_id = rng.choice(pool or self.experts[t.university_id])
@@ -430,37 +474,27 @@ class Zone:
         t.state, t.entered_at = target, at
         t.version += 1
         self.event(sink, t, at, action, before, target, data, actor)
+        if action == "land" and rng.random() < LATER_COOPERATION:
+            later = self.new_outcome(t, at)  # recorded the same day, still at intention
+            t.later_outcomes.append(later)
+            t.version += 1
+            data = {"cooperation_id": later[0], "cooperation": later[12],
+                    "cooperation_form": later[2], "intention_date": later[3].isoformat()}  # fmt: skip
+            self.event(sink, t, at, "record_intention", target, target, data, t.filer_id)
 
     def outcome(self, t: Ticket, action: str, at: datetime) -> tuple[int, State, dict[str, Any]]:
         rng, day = self.rng, at.astimezone(words.CST).date()
         if action == "record_intention":
-            form = rng.choice(FORMS)
-            self.next_ids["outcome"] += 1
-            t.outcome = [
-                self.next_ids["outcome"],
-                t.id,
-                form,
-                day,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                at,
-            ]
-            return (
-                t.filer_id,
-                S.OUTCOME_INTENTION,
-                {"cooperation_form": form, "intention_date": day.isoformat()},
-            )
+            t.outcome = self.new_outcome(t, at)
+            data = {"cooperation_form": t.outcome[2], "intention_date": day.isoformat()}
+            return t.filer_id, S.OUTCOME_INTENTION, {**self.named(t.outcome), **data}
         assert t.outcome is not None
         if action == "sign_agreement":
             amount = Decimal(rng.randrange(50, 50_000)) / 10
             number = f"HT-{day.year}-{t.id:07d}"
             t.outcome[4:7] = [number, day, amount]
             data = {
+                **self.named(t.outcome),
                 "agreement_number": number,
                 "agreement_date": day.isoformat(),
                 "amount": str(amount),
@@ -469,13 +503,28 @@ class Zone:
         benefit = Decimal(rng.randrange(100, 200_000)) / 10
         landing = rng.choice(words.LANDINGS)
         t.outcome[7:10] = [day, landing, benefit]
+        if rng.random() < 0.3:  # 节约成本 beside the added output value
+            t.outcome[14] = Decimal(rng.randrange(10, 20_000)) / 10
         t.finished_at = at
         data = {
+            **self.named(t.outcome),
             "landed_date": day.isoformat(),
             "landing_description": landing,
             "economic_benefit": str(benefit),
         }
         return self.admin, S.OUTCOME_LANDED, data
+
+    def new_outcome(self, t: Ticket, at: datetime) -> list[Any]:
+        """A cooperation at intention: the outcome row, in the order write() gives its columns."""
+        form, day = self.rng.choice(FORMS), at.astimezone(words.CST).date()
+        self.next_ids["outcome"] += 1
+        title = f"{t.title[:150]}·合作{len(t.later_outcomes) + 2 if t.outcome else 1}"
+        return [self.next_ids["outcome"], t.id, form, day, *[None] * 7, at,
+                title, t.university_id, None]  # fmt: skip
+
+    @staticmethod
+    def named(outcome: list[Any]) -> dict[str, Any]:
+        return {"cooperation_id": outcome[0], "cooperation": outcome[12]}
 
     def activity(self, sink: Sink, t: Ticket, action: str, at: datetime, actor: int) -> None:
         rng = self.rng
@@ -536,13 +585,14 @@ class Zone:
             "id", "number", "title", "description", "category", "priority", "state", "confidential",
             "enterprise_id", "filer_id", "university_id", "expert_id", "resolution", "satisfaction",
             "created_at", "updated_at", "submitted_at", "routed_at", "expert_assigned_at",
-            "started_at", "resolved_at", "finished_at", "due_at", "version",
+            "started_at", "resolved_at", "finished_at", "due_at", "version", "campaign_id",
         )  # fmt: skip
         sink.add("ticket", cols, (
             t.id, t.number, t.title, t.description, t.category, t.priority, str(t.state),
             t.confidential, t.enterprise_id, t.filer_id, t.university_id, t.expert_id, t.resolution,
             t.satisfaction, t.created_at, t.updated_at, t.submitted_at, t.routed_at,
             t.expert_assigned_at, t.started_at, t.resolved_at, t.finished_at, due, t.version,
+            self.campaign_of(t),
         ))  # fmt: skip
         terms = document(t.number, t.title, self.enterprise_names[t.enterprise_id], t.description)
         # a tsvector written as text is its lexemes apart (ours need no quotes); FTS5 its text
@@ -553,13 +603,16 @@ class Zone:
             sink.add("ticket_university", ("ticket_id", "university_id"), (t.id, university))
         for expert in sorted(t.experts):
             sink.add("ticket_expert", ("ticket_id", "expert_id"), (t.id, expert))
-        if t.outcome:
-            cols = (
-                "id", "ticket_id", "cooperation_form", "intention_date", "agreement_number",
-                "agreement_date", "amount", "landed_date", "landing_description",
-                "economic_benefit", "abandoned_reason", "created_at",
-            )  # fmt: skip
-            sink.add("outcome", cols, tuple(t.outcome))
+        cols = (
+            "id", "ticket_id", "cooperation_form", "intention_date", "agreement_number",
+            "agreement_date", "amount", "landed_date", "landing_description",
+            "economic_benefit", "abandoned_reason", "created_at", "title", "university_id",
+            "cost_saving",
+        )  # fmt: skip
+        for outcome in [t.outcome] if t.outcome else []:
+            sink.add("outcome", cols, tuple(outcome))
+        for outcome in t.later_outcomes:
+            sink.add("outcome", cols, tuple(outcome))
 
     def sequences(self, sink: Sink) -> None:
         for year, last in self.serials.items():
@@ -591,7 +644,8 @@ def finish(engine: Any, sink: Sink) -> None:
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             for table in ("zone", "park", "county", "university", "enterprise", "user", "ticket",
-                          "ticket_event", "comment", "visit", "attachment", "outcome"):  # fmt: skip
+                          "ticket_event", "comment", "visit", "attachment", "outcome",
+                          "campaign"):  # fmt: skip
                 connection.execute(text(
                     f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                     f"(SELECT coalesce(max(id), 1) FROM \"{table}\"))"

@@ -127,7 +127,7 @@ class Factory:
             "resolve": (world.expert_u1, {"resolution": "更换密封圈并调整工艺参数。"}),
             "record_intention": (
                 world.commissioner_a,
-                {"cooperation_form": "joint_rd", "intention_date": today},
+                {"title": "联合研发项目", "cooperation_form": "joint_rd", "intention_date": today},
             ),
             "sign_agreement": (
                 world.commissioner_a,

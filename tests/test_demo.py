@@ -4,18 +4,21 @@ other zones' worlds load with `flask demo --world`, and a malformed file is refu
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.test_campaigns import independent_figures, sentence_numbers
 from ticketing import db, demo
 from ticketing.accounts.models import Role, User
 from ticketing.accounts.services import authenticate
+from ticketing.campaigns.models import Campaign
 from ticketing.demo.world import check, read_world
 from ticketing.orgs import credit_code
-from ticketing.orgs.models import Enterprise
+from ticketing.orgs.models import Enterprise, RegionAgreement
 from ticketing.outcomes.models import Outcome
 from ticketing.tickets.models import Ticket
 from ticketing.workflow import State
@@ -37,8 +40,9 @@ def test_demo_world(ctx) -> None:  # type: ignore[no-untyped-def]
     summary = demo.load()
     states = tickets_by_state()
     assert set(states) == {str(s) for s in State}
-    assert sum(states.values()) == 175
-    assert count(Enterprise) == 65
+    assert sum(states.values()) == 181  # 175 filed and 6 drafts
+    assert states[State.DRAFT] == 6
+    assert count(Enterprise) == 67  # two key enterprises have only a draft
     experts = db.session.scalars(select(User).where(User.university_id.is_not(None))).all()
     assert sum(Role.EXPERT in user.roles for user in experts) == 24
     codes = db.session.scalars(select(Enterprise.credit_code)).all()
@@ -50,8 +54,29 @@ def test_demo_world(ctx) -> None:  # type: ignore[no-untyped-def]
     for login, _role in demo.DEMO_LOGINS:
         assert authenticate(login, demo.DEMO_PASSWORD) is not None, login
     assert count(User, User.is_demo.is_(False)) == 0
-    assert "175 tickets" in summary and "intentions" in summary
+    assert "181 tickets" in summary and "intentions" in summary
     assert "demo-pass-2026" in demo.logins_text()
+
+
+def test_the_demo_campaign_states_the_source_reports_figures(app, ctx) -> None:  # type: ignore[no-untyped-def]
+    """博士专家企业行: its sentence states exactly what independent SQL counts, and those sit in
+    the source report's ranges; its coverage lists the two key enterprises not reached."""
+    demo.load()
+    db.session.commit()
+    campaign = db.session.scalar(select(Campaign).where(Campaign.name == "博士专家企业行"))
+    figures = independent_figures(campaign.id)
+    experts, enterprises, problems, intentions, agreements = figures
+    assert (experts, enterprises, problems) == (24, 65, 175)
+    assert 45 <= intentions <= 55 and agreements >= 30
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text)
+    sent = {"login": "admin", "password": demo.DEMO_PASSWORD, "csrf_token": token.group(1)}
+    assert client.post("/login", data=sent).status_code == 302
+    page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert sentence_numbers(page) == figures
+    gaps = re.search(r'id="enterprise-gaps">(.*?)</p>', page, re.S).group(1)
+    assert "长治市潞宝重型机械有限公司" in gaps and "长治市太行新材料股份有限公司" in gaps
+    assert db.session.scalar(select(func.count(RegionAgreement.id))) == 3
 
 
 def test_the_demo_logins_have_work(ctx) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +111,7 @@ def test_the_built_in_world_file_validates() -> None:
     world = read_world()
     assert check(world) == []
     problems = [p for e in world["enterprises"] for p in e["problems"]]
-    assert (len(world["enterprises"]), len(world["experts"]), len(problems)) == (65, 24, 175)
+    assert (len(world["enterprises"]), len(world["experts"]), len(problems)) == (67, 24, 181)
     assert max(Counter(p["title"] for p in problems).values()) <= 3
     assert all(p["description"].count("。") >= 2 for p in problems)  # a few sentences each
     assert demo.logins(world) == demo.DEMO_LOGINS

@@ -62,6 +62,7 @@ def test_full_journey_through_the_pages(app, world, login) -> None:  # type: ign
             commissioner,
             number,
             "record_intention",
+            title="局放在线监测技术服务",
             cooperation_form="joint_rd",
             intention_date=today,
         ).status_code
@@ -164,6 +165,7 @@ def test_service_rule_errors_land_on_the_field(app, make, world, login) -> None:
         login(world.commissioner_a),
         number,
         "record_intention",
+        title="联合研发项目",
         cooperation_form="joint_rd",
         intention_date=future,
     )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ticketing import db
 from ticketing.accounts.models import User
+from ticketing.campaigns import services as campaign_services
 from ticketing.tickets import services
 from ticketing.tickets.models import Ticket
 
@@ -33,7 +34,16 @@ EXPECTED = {
     ("admin", "/admin/enterprises"): 2,
     ("admin", "/admin/universities"): 2,
     ("admin", "/admin/places"): 3,  # user, parks, counties
+    ("admin", "/fairs"): 2,  # user, the fairs with their counts
+    ("liaison_u1", "/fairs"): 2,
     ("commissioner_a", "/tickets/new"): 2,
+    # the work records and rewards: user, then one statement over one year's tallies
+    ("admin", "/records/commissioners"): 2,
+    ("commissioner_a", "/records/commissioners"): 2,
+    ("admin", "/records/experts"): 2,
+    ("liaison_u1", "/records/experts"): 2,
+    ("admin", "/records/rewards"): 2,
+    ("admin", "/records/rewards/awarded"): 2,
     # user, the enterprise with its tally, its tickets, commissioners, cooperations
     ("admin", "/enterprises/A"): 5,
     ("commissioner_a", "/enterprises/A"): 5,
@@ -98,3 +108,32 @@ def test_the_ticket_page_costs_the_same_with_a_long_history(who, make, world, lo
 
 def db_select_ticket(number: str):  # type: ignore[no-untyped-def]
     return select(Ticket).where(Ticket.number == number)
+
+
+# the campaign page: user, campaign with its universities and places, the figures, the
+# counties and parks with their problems, the key enterprises, the agreements signed
+CAMPAIGN_PAGE = {"admin": 6, "liaison_u1": 6}
+
+
+@pytest.mark.parametrize("who", list(CAMPAIGN_PAGE))
+def test_the_campaign_page_costs_the_same_with_more_tickets(who, make, world, login, count_queries):  # type: ignore[no-untyped-def]
+    with make.app.app_context():
+        admin = db.session.get(User, world.admin.id)
+        today = db.local_today()
+        campaign = campaign_services.save_campaign(
+            None,
+            admin,
+            name="博士专家企业行",
+            starts_on=today,
+            ends_on=today,
+            university_ids=[world.u1.id],
+        )
+        db.session.commit()
+        url = f"/campaigns/{campaign.id}"
+    make.ticket(world, "in_progress")
+    client = login(getattr(world, who))
+    few = _statements(client, url, count_queries)
+    _more_of_everything(make, world)
+    many = _statements(client, url, count_queries)
+    assert (few, many) == (CAMPAIGN_PAGE[who],) * 2
+    assert many <= LIMIT

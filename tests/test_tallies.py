@@ -13,8 +13,14 @@ from tests.test_workflow import valid_data
 from ticketing import db, writes
 from ticketing.accounts.models import User
 from ticketing.reports import tallies
-from ticketing.reports.models import EnterpriseTally, EventTally, TicketTally
-from ticketing.reports.queries import dashboard
+from ticketing.reports.models import (
+    DIMENSIONS,
+    EnterpriseTally,
+    EventTally,
+    FactTally,
+    ReachTally,
+    TicketTally,
+)
 from ticketing.tickets import services, transitions
 from ticketing.tickets.models import Ticket, TicketEvent
 
@@ -34,6 +40,24 @@ def _tallies() -> tuple[dict, dict, dict]:
         if r.n
     }
     return tickets, events, enterprises
+
+
+def _facts() -> tuple[dict, dict]:
+    """The fact and reach tallies without their all-zero rows."""
+    facts = {}
+    for row in db.session.scalars(select(FactTally)):
+        values = {c: getattr(row, c) for c in FactTally.__table__.c.keys()}  # noqa: SIM118
+        key = tuple(values.pop(name) for name in DIMENSIONS)
+        values = {k: Decimal(v) if k in ("amount", "benefit") else v for k, v in values.items()}
+        if any(values.values()):
+            facts[key] = values
+    reach = {
+        (r.kind, r.subject_id, r.month, r.category, r.park_id, r.county_id, r.university_id,
+         r.campaign_id): r.n
+        for r in db.session.scalars(select(ReachTally))
+        if r.n
+    }  # fmt: skip
+    return facts, reach
 
 
 def _walk(make, world, steps: int, seed: int) -> None:  # type: ignore[no-untyped-def]
@@ -69,9 +93,11 @@ def _walk(make, world, steps: int, seed: int) -> None:  # type: ignore[no-untype
 
 def test_the_tallies_equal_a_recount_after_any_work(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
     _walk(make, world, steps=120, seed=11)
-    kept = _tallies()
+    kept, facts = _tallies(), _facts()
+    assert facts[0] and facts[1]
     tallies.rebuild()
     assert _tallies() == kept
+    assert _facts() == facts
     filed = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.state != "draft"))
     assert sum(kept[0].values()) == filed
     events = db.session.scalar(select(func.count(TicketEvent.id)))
@@ -88,47 +114,3 @@ def test_a_rolled_back_change_leaves_the_tallies_as_they_were(make, world, ctx) 
     )
     savepoint.rollback()
     assert _tallies() == before
-
-
-def test_the_dashboard_equals_a_count_of_the_tickets(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
-    _walk(make, world, steps=80, seed=5)
-    for state in ("outcome_landed", "outcome_agreement", "closed"):
-        make.ticket(world, state)
-    admin = db.session.get(User, world.admin.id)
-    figures = dashboard(admin)
-    by_state = dict(
-        db.session.execute(
-            select(Ticket.state, func.count())
-            .where((Ticket.state != "draft") | (Ticket.filer_id == admin.id))
-            .group_by(Ticket.state)
-        ).all()
-    )
-    assert figures.by_state == by_state
-    by_category = dict(
-        db.session.execute(
-            select(Ticket.category, func.count())
-            .where(Ticket.state != "draft")
-            .group_by(Ticket.category)
-        ).all()
-    )
-    assert figures.by_category == by_category
-    events = dict(
-        db.session.execute(
-            select(TicketEvent.action, func.count()).group_by(TicketEvent.action)
-        ).all()
-    )
-    assert figures.totals["intentions"] == events.get("record_intention", 0)
-    assert figures.totals["agreements"] == events.get("sign_agreement", 0)
-    assert figures.totals["landed"] == events.get("land", 0)
-    assert figures.totals["visits"] == events.get("visit", 0)
-    amounts = [
-        Decimal(e.data["amount"])
-        for e in db.session.scalars(
-            select(TicketEvent).where(TicketEvent.action == "sign_agreement")
-        )
-    ]
-    assert figures.totals["amount"] == sum(amounts, Decimal(0))
-    served = db.session.scalar(
-        select(func.count(func.distinct(Ticket.enterprise_id))).where(Ticket.state != "draft")
-    )
-    assert figures.totals["enterprises"] == served

@@ -13,6 +13,7 @@ from ticketing import db, workflow
 from ticketing.accounts.models import User
 from ticketing.db import local_today
 from ticketing.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RuleViolation
+from ticketing.outcomes.models import Outcome
 from ticketing.tickets import transitions
 from ticketing.tickets.models import Ticket, TicketEvent
 from ticketing.workflow import State
@@ -20,6 +21,8 @@ from ticketing.workflow import State
 # DOMAIN.md's transition table, written out independently of workflow.TRANSITIONS:
 # action -> (from-states, the actors of the test world allowed to perform it).
 FILER_SIDE = {"commissioner_a", "commissioner_a2", "admin"}
+# A cooperation's steps happen in any of these states (the ticket follows its cooperations).
+COOPERATING = {"outcome_intention", "outcome_agreement", "outcome_landed"}
 EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "submit": ({"draft"}, {"commissioner_a"}),
     "route": ({"submitted"}, {"admin"}),
@@ -32,10 +35,10 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
     "resolve": ({"in_progress"}, {"expert_u1"}),
     "reopen": ({"resolved"}, FILER_SIDE),
     "close": ({"resolved"}, FILER_SIDE),
-    "record_intention": ({"resolved"}, FILER_SIDE),
-    "sign_agreement": ({"outcome_intention"}, FILER_SIDE),
-    "land": ({"outcome_agreement"}, {"admin"}),
-    "abandon": ({"outcome_intention", "outcome_agreement"}, FILER_SIDE),
+    "record_intention": ({"resolved", *COOPERATING}, FILER_SIDE),
+    "sign_agreement": (COOPERATING, FILER_SIDE),
+    "land": (COOPERATING, {"admin"}),
+    "abandon": (COOPERATING, FILER_SIDE),
     "withdraw": (
         {"submitted", "university_assigned", "expert_assigned", "in_progress"},
         {"commissioner_a", "admin"},
@@ -55,10 +58,29 @@ MUST_GIVE: dict[str, dict[str, str]] = {
     "resolve": {"resolution": "text"},
     "reopen": {"reason": "text"},
     "close": {"satisfaction": "[score]"},
-    "record_intention": {"cooperation_form": "choice", "intention_date": "date"},
-    "sign_agreement": {"agreement_number": "text", "agreement_date": "date", "amount": "money"},
-    "land": {"landed_date": "date", "landing_description": "text", "economic_benefit": "money"},
-    "abandon": {"reason": "text"},
+    "record_intention": {
+        "title": "text",
+        "cooperation_form": "choice",
+        "intention_date": "date",
+        "university_id": "[id]",
+        "intention_fair_id": "[id]",
+    },
+    "sign_agreement": {
+        "cooperation_id": "[id]",
+        "agreement_number": "text",
+        "agreement_date": "date",
+        "amount": "money",
+        "agreement_fair_id": "[id]",
+    },
+    "land": {
+        "cooperation_id": "[id]",
+        "landed_date": "date",
+        "landing_description": "text",
+        "economic_benefit": "money",
+        "cost_saving": "[money]",
+        "satisfaction": "[score]",
+    },
+    "abandon": {"cooperation_id": "[id]", "reason": "text"},
     "withdraw": {"reason": "text"},
 }
 TARGETS = {
@@ -105,7 +127,11 @@ def valid_data(action: str, world: Any) -> dict[str, Any]:
         "resolve": {"resolution": "调整冷却液配比，主轴温升降至 45℃。"},
         "reopen": {"reason": "问题复现"},
         "close": {"satisfaction": 4},
-        "record_intention": {"cooperation_form": "tech_service", "intention_date": today},
+        "record_intention": {
+            "title": "检测服务合同",
+            "cooperation_form": "tech_service",
+            "intention_date": today,
+        },
         "sign_agreement": {
             "agreement_number": "CZ-HT-7",
             "agreement_date": today,
@@ -138,6 +164,43 @@ def _events(ticket_id: int) -> int:
 
 
 CASES = [(action, str(state)) for action in EXPECTED for state in State]
+# A step of one cooperation needs a cooperation at its stage: the walk adds one (a row, not a
+# transition, so the ticket stays in the state under test) and names it.
+NEEDS_STAGE = {"sign_agreement": "intention", "land": "agreement", "abandon": "intention"}
+
+
+def _stage(o: Outcome) -> str:
+    if o.landed_date is not None:
+        return "landed"
+    if o.abandoned_reason is not None:
+        return "abandoned"
+    return "agreement" if o.agreement_date is not None else "intention"
+
+
+def _followed(ticket_id: int) -> str:
+    """The state the ticket's cooperations lead to, by the rule in the README."""
+    outcomes = db.session.scalars(select(Outcome).where(Outcome.ticket_id == ticket_id))
+    stages = {_stage(o) for o in outcomes}
+    for stage, state in (
+        ("landed", "outcome_landed"),
+        ("agreement", "outcome_agreement"),
+        ("intention", "outcome_intention"),
+    ):
+        if stage in stages:
+            return state
+    return "closed"
+
+
+def _add_cooperation(ticket: Ticket, stage: str) -> int:
+    today = local_today()
+    row = Outcome(
+        ticket_id=ticket.id, title="另一项合作", cooperation_form="consulting", intention_date=today
+    )
+    if stage == "agreement":
+        row.agreement_number, row.agreement_date, row.amount = "HT-2", today, Decimal("5")
+    db.session.add(row)
+    db.session.flush()
+    return row.id
 
 
 @pytest.mark.parametrize(("action", "state"), CASES)
@@ -151,16 +214,24 @@ def test_every_actor_from_every_state(action: str, state: str, make, world) -> N
             before_events, before_version = _events(ticket_id), ticket.version
             savepoint = db.session.begin_nested()
             expected_ok = state in sources and actor_key in allowed
+            data = valid_data(action, world)
+            if action in NEEDS_STAGE and state in COOPERATING:
+                data["cooperation_id"] = _add_cooperation(ticket, NEEDS_STAGE[action])
             if expected_ok:
-                event = transitions.perform(ticket, action, actor, **valid_data(action, world))
-                assert ticket.state == TARGETS[action]
-                assert event.from_state == state and event.to_state == TARGETS[action]
+                event = transitions.perform(ticket, action, actor, **data)
+                target = _followed(ticket_id) if action in NEEDS_STAGE else TARGETS[action]
+                if action == "record_intention":
+                    target = _followed(ticket_id)
+                    # a further cooperation's intention leaves a cooperating ticket where it is
+                    assert target == (state if state in COOPERATING else TARGETS[action])
+                assert ticket.state == target
+                assert event.from_state == state and event.to_state == target
                 assert _events(ticket_id) == before_events + 1, "one event per state change"
                 db.session.flush()
                 assert ticket.version == before_version + 1
             else:
                 with pytest.raises((NotAllowed, InvalidTransition, NotFound)):
-                    transitions.perform(ticket, action, actor, **valid_data(action, world))
+                    transitions.perform(ticket, action, actor, **data)
                 assert ticket.state == state
                 assert _events(ticket_id) == before_events
             savepoint.rollback()
@@ -202,13 +273,13 @@ def test_refusals_say_why(make, world, ctx) -> None:  # type: ignore[no-untyped-
         (
             "resolved",
             "record_intention",
-            {"cooperation_form": "gift", "intention_date": local_today()},
+            {"title": "合作", "cooperation_form": "gift", "intention_date": local_today()},
             "cooperation_form",
         ),
         (
             "resolved",
             "record_intention",
-            {"cooperation_form": "joint_rd", "intention_date": date(2999, 1, 1)},
+            {"title": "合作", "cooperation_form": "joint_rd", "intention_date": date(2999, 1, 1)},
             "intention_date",
         ),
         (

@@ -11,8 +11,11 @@ from flask import Flask
 from ticketing import cli, db, errors, i18n, logs, web
 from ticketing import config as settings
 from ticketing.accounts.views import bp as accounts_bp
+from ticketing.campaigns.views import bp as campaigns_bp
+from ticketing.fairs.views import bp as fairs_bp
 from ticketing.orgs.views import bp as orgs_bp
 from ticketing.orgs.views import pages as enterprise_pages_bp
+from ticketing.records.views import bp as records_bp
 from ticketing.reports.views import bp as reports_bp
 from ticketing.tickets.views import bp as tickets_bp
 
@@ -32,6 +35,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     for blueprint in (accounts_bp, tickets_bp, orgs_bp, enterprise_pages_bp, reports_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(records_bp)
+    app.register_blueprint(fairs_bp)
+    app.register_blueprint(campaigns_bp)
     errors.register(app)
     cli.register(app)
     if app.config["ENV"] == "production":

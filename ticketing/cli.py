@@ -21,6 +21,7 @@ from ticketing.accounts.models import Role, User
 from ticketing.accounts.services import create_account
 from ticketing.config import asset_dir
 from ticketing.errors import DomainError
+from ticketing.records import tallies as work_records
 from ticketing.reports import tallies
 
 T = TypeVar("T")
@@ -134,6 +135,7 @@ def create_admin(login: str, name: str | None) -> None:
 def rebuild_tallies() -> None:
     """Recompute the dashboard's tallies from the tickets and their history."""
     _run(tallies.rebuild)
+    _run(work_records.rebuild)
     click.echo("The dashboard's tallies are recomputed.")
 
 

@@ -37,8 +37,11 @@ ACTION_LABELS: dict[str, Any] = {
     "comment": _l("Commented"),
     "attach": _l("Added a file"),
     "visit": _l("Recorded a visit"),
+    "reward_nominated": _l("Nominated for a reward"),
+    "reward_decided": _l("Decided on a reward"),
     "mark_confidential": _l("Marked the ticket confidential"),
     "unmark_confidential": _l("Lifted the confidential mark"),
+    "fair_link": _l("Recorded a cooperation at a fair"),
     **{action: t.label for action, t in BY_ACTION.items()},
 }
 

@@ -9,7 +9,7 @@ from it, the service coerces and checks what it is given by its typed fields
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -59,7 +59,7 @@ STATE_NEXT = {
     ),
     State.OUTCOME_INTENTION: _l("The parties sign a cooperation agreement, or abandon it."),
     State.OUTCOME_AGREEMENT: _l("The zone records the outcome as landed, or it is abandoned."),
-    State.OUTCOME_LANDED: _l("Finished: the outcome has landed."),
+    State.OUTCOME_LANDED: _l("An outcome has landed; a further cooperation may still be recorded."),
     State.CLOSED: _l("Finished."),
     State.WITHDRAWN: _l("Finished: the ticket was withdrawn."),
 }
@@ -97,32 +97,77 @@ class Who(StrEnum):
 
 
 class CooperationForm(StrEnum):
-    TECH_SERVICE = "tech_service"
+    """The national technology-contract categories (技术合同), plus joint platforms and talent
+    training."""
+
     JOINT_RD = "joint_rd"
     COMMISSIONED = "commissioned"
     TRANSFER = "transfer"
     LICENSING = "licensing"
+    CONSULTING = "consulting"
+    TECH_SERVICE = "tech_service"
     PLATFORM = "platform"
     TALENT = "talent"
     OTHER = "other"
 
 
 COOPERATION_FORM_LABELS = {
-    CooperationForm.TECH_SERVICE: _l("Technical service"),
-    CooperationForm.JOINT_RD: _l("Joint research and development"),
-    CooperationForm.COMMISSIONED: _l("Commissioned development"),
+    CooperationForm.JOINT_RD: _l("Technology development (joint)"),
+    CooperationForm.COMMISSIONED: _l("Technology development (commissioned)"),
     CooperationForm.TRANSFER: _l("Technology transfer"),
-    CooperationForm.LICENSING: _l("Patent licensing"),
+    CooperationForm.LICENSING: _l("Technology licensing"),
+    CooperationForm.CONSULTING: _l("Technical consulting"),
+    CooperationForm.TECH_SERVICE: _l("Technical service"),
     CooperationForm.PLATFORM: _l("Joint lab or platform"),
     CooperationForm.TALENT: _l("Talent training"),
     CooperationForm.OTHER: _l("Other"),
 }
 
 
+class Stage(StrEnum):
+    """Where one cooperation stands: intention → agreement → landed, or abandoned."""
+
+    INTENTION = "intention"
+    AGREEMENT = "agreement"
+    LANDED = "landed"
+    ABANDONED = "abandoned"
+
+
+STAGE_LABELS = {
+    Stage.INTENTION: _l("Intention"),
+    Stage.AGREEMENT: _l("Agreement signed"),
+    Stage.LANDED: _l("Landed"),
+    Stage.ABANDONED: _l("Abandoned"),
+}
+
+
+# The stages a cooperation must be at for each later step of it (record_intention starts one).
+STEP_STAGES: Mapping[str, frozenset[Stage]] = {
+    "sign_agreement": frozenset({Stage.INTENTION}),
+    "land": frozenset({Stage.AGREEMENT}),
+    "abandon": frozenset({Stage.INTENTION, Stage.AGREEMENT}),
+}
+
+
+def state_of_cooperations(stages: Iterable[Stage | str]) -> State:
+    """The ticket's state that follows from its cooperations' stages: any landed → landed;
+    else any signed (and not abandoned) → agreement; else any open intention → intention;
+    else (all abandoned) → closed."""
+    present = {Stage(s) for s in stages}
+    for stage, state in (
+        (Stage.LANDED, State.OUTCOME_LANDED),
+        (Stage.AGREEMENT, State.OUTCOME_AGREEMENT),
+        (Stage.INTENTION, State.OUTCOME_INTENTION),
+    ):
+        if stage in present:
+            return state
+    return State.CLOSED
+
+
 class Kind(StrEnum):
     """The kinds of data an action can ask for."""
 
-    ID = "id"  # the id of a row; Field.of names what (university, expert)
+    ID = "id"  # the id of a row; Field.of names what (university, expert, cooperation, fair)
     TEXT = "text"  # text up to Field.max_length characters
     DATE = "date"  # a calendar day, not in the future and not before the ticket was filed
     MONEY = "money"  # an amount in 万元 (10,000 yuan), 0 … MONEY_MAX, at most two decimals
@@ -178,13 +223,47 @@ SATISFACTION = Field("satisfaction", Kind.SCORE, _l("Satisfaction (optional)"), 
 COOPERATION = Field(
     "cooperation_form", Kind.CHOICE, _l("Form of cooperation"), choices=COOPERATION_FORM_LABELS
 )
+# Which cooperation of the ticket a step is about. It may be left out while exactly one
+# cooperation is in the stage the step needs; with several, the service asks for it.
+WHICH = Field("cooperation_id", Kind.ID, _l("Cooperation"), required=False, of="cooperation")
+COOPERATION_TITLE = _text(
+    "title",
+    _l("Title of the cooperation"),
+    200,
+    line=True,
+    help=_l("What the cooperation is about, e.g. a testing service contract."),
+)
+COOPERATION_UNIVERSITY = Field(
+    "university_id",
+    Kind.ID,
+    _l("University (optional)"),
+    required=False,
+    of="university",
+    help=_l("Left empty: the ticket's university."),
+)
+INTENTION_FAIR = Field(
+    "intention_fair_id", Kind.ID, _l("Reached at a fair (optional)"), required=False, of="fair"
+)
+AGREEMENT_FAIR = Field(
+    "agreement_fair_id",
+    Kind.ID,
+    _l("Signed at a fair or ceremony (optional)"),
+    required=False,
+    of="fair",
+)
 INTENTION_DATE = _day("intention_date", _l("Date of the intention"))
 AGREEMENT_NUMBER = _text("agreement_number", _l("Agreement number"), 60, line=True)
 AGREEMENT_DATE = _day("agreement_date", _l("Date signed"))
 AMOUNT = _money("amount", _l("Amount (10,000 yuan)"))
 LANDED_DATE = _day("landed_date", _l("Date landed"))
 LANDING = _text("landing_description", _l("What has landed"), 10_000)
-BENEFIT = _money("economic_benefit", _l("Economic benefit (10,000 yuan)"))
+BENEFIT = _money("economic_benefit", _l("Added output value (10,000 yuan)"))
+COST_SAVING = Field(
+    "cost_saving", Kind.MONEY, _l("Cost saving (10,000 yuan, optional)"), required=False
+)
+COOPERATION_SATISFACTION = Field(
+    "satisfaction", Kind.SCORE, _l("Satisfaction with the cooperation (optional)"), required=False
+)
 
 
 @dataclass(frozen=True)
@@ -196,6 +275,9 @@ class Transition:
     fields: tuple[Field, ...] = ()
     label: Any = ""
     confirm: bool = False  # irreversible: the page asks before sending
+    # A step of one cooperation: the ticket's state then follows all its cooperations
+    # (state_of_cooperations); `target` is what it is with a single cooperation.
+    follows_cooperations: bool = False
 
     @property
     def requires(self) -> tuple[str, ...]:
@@ -206,14 +288,18 @@ class Transition:
         return tuple(f.name for f in self.fields if not f.required)
 
 
-def _t(action, sources, target, who, fields=(), label="", confirm=False):  # type: ignore[no-untyped-def]
+def _t(action, sources, target, who, fields=(), label="", confirm=False, follows=False):  # type: ignore[no-untyped-def]
     return Transition(
-        action, frozenset(sources), target, frozenset(who), tuple(fields), label, confirm
+        action, frozenset(sources), target, frozenset(who), tuple(fields), label, confirm, follows
     )
 
 
 S, W = State, Who
 WORKING = (S.SUBMITTED, S.UNIVERSITY_ASSIGNED, S.EXPERT_ASSIGNED, S.IN_PROGRESS)
+# A cooperation's steps: a resolved problem may gain a cooperation at any time after, even
+# once another has landed; the steps of one cooperation happen while the ticket is in any of
+# the cooperation states.
+COOPERATING = (S.OUTCOME_INTENTION, S.OUTCOME_AGREEMENT, S.OUTCOME_LANDED)
 # fmt: off
 # action, from-states, to-state, who may, what must (or may) be given, label, confirm
 TRANSITIONS: tuple[Transition, ...] = (
@@ -238,16 +324,18 @@ TRANSITIONS: tuple[Transition, ...] = (
        label=_l("Reopen")),
     _t("close", [S.RESOLVED], S.CLOSED, [W.COMMISSIONER, W.ADMIN], [SATISFACTION],
        label=_l("Confirm and close"), confirm=True),
-    _t("record_intention", [S.RESOLVED], S.OUTCOME_INTENTION, [W.COMMISSIONER, W.ADMIN],
-       [COOPERATION, INTENTION_DATE], label=_l("Record a cooperation intention")),
-    _t("sign_agreement", [S.OUTCOME_INTENTION], S.OUTCOME_AGREEMENT,
-       [W.COMMISSIONER, W.ADMIN], [AGREEMENT_NUMBER, AGREEMENT_DATE, AMOUNT],
-       label=_l("Record the signed agreement")),
-    _t("land", [S.OUTCOME_AGREEMENT], S.OUTCOME_LANDED, [W.ADMIN],
-       [LANDED_DATE, LANDING, BENEFIT], label=_l("Record the outcome as landed"), confirm=True),
-    _t("abandon", [S.OUTCOME_INTENTION, S.OUTCOME_AGREEMENT], S.CLOSED,
-       [W.COMMISSIONER, W.ADMIN], [REASON], label=_l("Abandon the cooperation"),
-       confirm=True),
+    _t("record_intention", [S.RESOLVED, *COOPERATING], S.OUTCOME_INTENTION,
+       [W.COMMISSIONER, W.ADMIN],
+       [COOPERATION_TITLE, COOPERATION, INTENTION_DATE, COOPERATION_UNIVERSITY, INTENTION_FAIR],
+       label=_l("Record a cooperation intention"), follows=True),
+    _t("sign_agreement", COOPERATING, S.OUTCOME_AGREEMENT, [W.COMMISSIONER, W.ADMIN],
+       [WHICH, AGREEMENT_NUMBER, AGREEMENT_DATE, AMOUNT, AGREEMENT_FAIR],
+       label=_l("Record the signed agreement"), follows=True),
+    _t("land", COOPERATING, S.OUTCOME_LANDED, [W.ADMIN],
+       [WHICH, LANDED_DATE, LANDING, BENEFIT, COST_SAVING, COOPERATION_SATISFACTION],
+       label=_l("Record the outcome as landed"), confirm=True, follows=True),
+    _t("abandon", COOPERATING, S.CLOSED, [W.COMMISSIONER, W.ADMIN], [WHICH, REASON],
+       label=_l("Abandon the cooperation"), confirm=True, follows=True),
     _t("withdraw", WORKING, S.WITHDRAWN, [W.FILER, W.ADMIN], [REASON],
        label=_l("Withdraw"), confirm=True),
 )
@@ -255,8 +343,25 @@ TRANSITIONS: tuple[Transition, ...] = (
 BY_ACTION: Mapping[str, Transition] = {t.action: t for t in TRANSITIONS}
 
 
+# The stage of a ticket's only cooperation, by the ticket's state.
+_SOLE_STAGE = {
+    State.OUTCOME_INTENTION: Stage.INTENTION,
+    State.OUTCOME_AGREEMENT: Stage.AGREEMENT,
+    State.OUTCOME_LANDED: Stage.LANDED,
+}
+
+
+def possible_alone(action: str, state: State | str) -> bool:
+    """Whether a step of a cooperation is possible from `state` when the ticket has only one
+    cooperation (whose stage the state tells); any other action: True."""
+    if action not in STEP_STAGES:
+        return True
+    return _SOLE_STAGE.get(State(state)) in STEP_STAGES[action]
+
+
 def path_to(state: State | str) -> tuple[str, ...]:
-    """The shortest series of actions from a new draft to `state` (table order breaks ties).
+    """The shortest series of actions from a new draft to `state` (table order breaks ties),
+    with at most one cooperation.
 
     Test factories and the demo follow these paths, so a new state is reachable there as soon
     as the table leads to it.
@@ -267,7 +372,7 @@ def path_to(state: State | str) -> tuple[str, ...]:
     while queue:
         here = queue.popleft()
         for t in TRANSITIONS:
-            if here in t.sources and t.target not in paths:
+            if here in t.sources and t.target not in paths and possible_alone(t.action, here):
                 paths[t.target] = (*paths[here], t.action)
                 queue.append(t.target)
     if goal not in paths:

@@ -18,6 +18,12 @@ branch_labels = None
 depends_on = None
 
 MONEY = sa.Numeric(14, 2)
+# the dashboard's fact tally (reports/models.py MEASURES), as it was when this revision was written
+FACT_MEASURES = (
+    "filed", "routed", "resolved", "returned", "visits", "rated", "rating_sum",
+    "route_n", "route_seconds", "assign_n", "assign_seconds", "resolve_n", "resolve_seconds",
+    "intentions", "agreements", "amount", "landed", "benefit", "abandoned",
+)  # fmt: skip
 
 
 def _link(table: str, left: str, right: str, right_table: str) -> None:
@@ -199,11 +205,116 @@ def upgrade() -> None:
             "fk_ticket_campaign_id_campaign", "campaign", ["campaign_id"], ["id"]
         )
         batch_op.create_index("ix_ticket_campaign_id", ["campaign_id"])
+    # the work records' per-person-per-year tallies (records/tallies.py)
+    EXPERT_YEAR_COLUMNS = (
+        "tickets",
+        "started",
+        "start_seconds",
+        "resolved",
+        "resolve_seconds",
+        "rated",
+        "rating_sum",
+        "visits",
+        "intentions",
+        "agreements",
+        "landed",
+        "coop_rated",
+        "coop_rating_sum",
+    )
+    op.create_table(
+        "commissioner_year",
+        sa.Column("commissioner_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("enterprise_id", sa.Integer(), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in ("filed", "routed", "resolved", "rated", "rating_sum")
+        ),
+        sa.ForeignKeyConstraint(
+            ["commissioner_id"], ["user.id"], name="fk_commissioner_year_commissioner_id_user"
+        ),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprise.id"],
+            name="fk_commissioner_year_enterprise_id_enterprise",
+        ),
+        sa.PrimaryKeyConstraint(
+            "commissioner_id", "year", "enterprise_id", name="pk_commissioner_year"
+        ),
+    )
+    op.create_table(
+        "expert_year",
+        sa.Column("expert_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        *(
+            sa.Column(name, sa.BigInteger() if "seconds" in name else sa.Integer(), nullable=False)
+            for name in EXPERT_YEAR_COLUMNS
+        ),
+        sa.ForeignKeyConstraint(["expert_id"], ["user.id"], name="fk_expert_year_expert_id_user"),
+        sa.PrimaryKeyConstraint("expert_id", "year", name="pk_expert_year"),
+    )
+    with op.batch_alter_table("ticket") as batch_op:
+        batch_op.add_column(sa.Column("filed_park_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("filed_county_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_ticket_filed_park_id_park", "park", ["filed_park_id"], ["id"]
+        )
+        batch_op.create_foreign_key(
+            "fk_ticket_filed_county_id_county", "county", ["filed_county_id"], ["id"]
+        )
+        batch_op.create_index("ix_ticket_filed_park_id", ["filed_park_id"])
+        batch_op.create_index("ix_ticket_filed_county_id", ["filed_county_id"])
+    dimensions = ["month", "category", "park_id", "county_id", "university_id", "campaign_id"]
+
+    def key() -> list[sa.Column]:
+        kinds = {"month": sa.Date(), "category": sa.String(20)}
+        return [
+            sa.Column(name, kinds.get(name, sa.Integer()), nullable=False) for name in dimensions
+        ]
+
+    big = ("route_seconds", "assign_seconds", "resolve_seconds")
+    money = ("amount", "benefit")
+    op.create_table(
+        "fact_tally",
+        *key(),
+        *(
+            sa.Column(
+                name,
+                sa.Numeric(16, 2)
+                if name in money
+                else sa.BigInteger()
+                if name in big
+                else sa.Integer(),
+                nullable=False,
+            )
+            for name in FACT_MEASURES
+        ),
+        sa.PrimaryKeyConstraint(*dimensions, name="pk_fact_tally"),
+    )
+    op.create_table(
+        "reach_tally",
+        sa.Column("kind", sa.String(10), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        *key(),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "subject_id", *dimensions, name="pk_reach_tally"),
+    )
     # -- later additions of this revision go above this line --
 
 
 def downgrade() -> None:
     # -- their drops go below this line --
+    op.drop_table("reach_tally")
+    op.drop_table("fact_tally")
+    with op.batch_alter_table("ticket") as batch_op:
+        batch_op.drop_index("ix_ticket_filed_county_id")
+        batch_op.drop_index("ix_ticket_filed_park_id")
+        batch_op.drop_constraint("fk_ticket_filed_county_id_county", type_="foreignkey")
+        batch_op.drop_constraint("fk_ticket_filed_park_id_park", type_="foreignkey")
+        batch_op.drop_column("filed_county_id")
+        batch_op.drop_column("filed_park_id")
+    op.drop_table("expert_year")
+    op.drop_table("commissioner_year")
     with op.batch_alter_table("ticket") as batch_op:
         batch_op.drop_index("ix_ticket_campaign_id")
         batch_op.drop_constraint("fk_ticket_campaign_id_campaign", type_="foreignkey")

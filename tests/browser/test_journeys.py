@@ -90,7 +90,9 @@ def test_whole_workflow(ui: support.UI, live: Live) -> None:
     # Back on the phone, the commissioner confirms with an intention, then the agreement.
     support.open_ticket(phone, number)
     expect(phone.locator(".ticket")).to_contain_text("更换 6208 轴承")
-    support.act(phone, "record_intention", {"cooperation_form": "joint_rd"})
+    support.act(
+        phone, "record_intention", {"title": "轴承振动监测", "cooperation_form": "joint_rd"}
+    )
     support.expect_state(phone, "outcome_intention")
     support.act(phone, "sign_agreement", {"agreement_number": "CZ-HT-2026-017", "amount": "48.5"})
     support.expect_state(phone, "outcome_agreement")

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from ticketing import db
 from ticketing.accounts.models import User
+from ticketing.demo import results
 from ticketing.demo.builder import Builder
 from ticketing.demo.world import DEFAULT_WORLD, World, WorldError, read_world
 from ticketing.orgs.models import Zone
@@ -56,8 +57,11 @@ def load(world: World | None = None) -> str:
     with db.frozen_clock(builder.start - timedelta(days=30)):
         builder.organisations()
         builder.people()
+        results.add_campaigns(builder)  # before the tickets: their submit tags them
     builder.plan()
     builder.run()
+    results.add_region_agreements(builder)
+    builder.fairs()
     db.session.flush()
     return summary(world)
 

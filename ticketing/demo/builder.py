@@ -20,14 +20,18 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select, true
 
 from ticketing import db
 from ticketing.accounts.models import Role, User
 from ticketing.accounts.services import create_account
 from ticketing.demo.world import World, WorldError, final_action
+from ticketing.fairs import services as fair_services
+from ticketing.fairs.services import PRESENTABLE
 from ticketing.orgs import credit_code
 from ticketing.orgs.models import County, Enterprise, Park, University, Zone
 from ticketing.orgs.services import save_enterprise, save_university
+from ticketing.outcomes.models import Outcome
 from ticketing.tickets import services, transitions
 from ticketing.tickets.effects import current_outcome, open_ticket_count
 from ticketing.tickets.models import Category, Ticket
@@ -298,6 +302,45 @@ class Builder:
             with db.frozen_clock(moment):
                 self._step(p, p.steps[i], moment.astimezone(db.ZONE_TIME).date())
 
+    def fairs(self) -> None:
+        """The world's fairs and ceremonies ([[fairs]]), through the fairs' services: each
+        presents `problems` open problems (one of them confidential), and the cooperations
+        reached (a fair: intentions) or signed (a ceremony: agreements) are linked to it."""
+        linked: set[int] = set()
+        for spec in self.world.get("fairs", []):
+            held_on = self.end.date() - timedelta(days=spec["days_ago"])
+            with db.frozen_clock(self.end - timedelta(days=max(spec["days_ago"], 0))):
+                park = db.session.scalar(select(Park.id).where(Park.name == spec.get("park")))
+                fair = fair_services.save_fair(
+                    None,
+                    self.admin,
+                    kind=spec["kind"],
+                    title=spec["title"],
+                    held_on=held_on,
+                    place=spec["place"],
+                    park_id=park,
+                    agenda=spec.get("agenda", ""),
+                    university_ids=[self.universities[k].id for k in spec.get("universities", [])],
+                )
+                self._present(fair, spec.get("problems", 0))
+                stage = "agreement" if spec["kind"] == "ceremony" else "intention"
+                signed = Outcome.agreement_date.is_not(None)
+                query = select(Outcome).where(Outcome.id.not_in(linked) if linked else true())
+                if stage == "agreement":
+                    query = query.where(signed)
+                chosen = db.session.scalars(query.order_by(Outcome.id).limit(spec["links"]))
+                for cooperation in chosen:
+                    fair_services.link_cooperation(fair, cooperation, stage, self.admin)
+                    linked.add(cooperation.id)
+
+    def _present(self, fair: Any, wanted: int) -> None:
+        """`wanted` open problems, the first confidential ones (one at most) among them."""
+        open_ = [p.ticket for p in self.plans if p.ticket and p.ticket.state in PRESENTABLE]
+        secret = [t for t in open_ if t.confidential][:1]
+        plain = [t for t in open_ if not t.confidential][: max(wanted - len(secret), 0)]
+        for ticket in [*plain[:3], *secret, *plain[3:]]:
+            fair_services.add_problem(fair, self.admin, ticket_id=ticket.id)
+
     def _step(self, p: Plan, step: str, day: date) -> None:
         if step == "create":
             p.ticket = services.create_draft(
@@ -387,7 +430,9 @@ class Builder:
 
     def _record_intention(self, p: Plan, t: Ticket, day: date) -> dict[str, Any]:
         form = self.rng.choice(self.world["outcomes"]["forms"][p.problem["category"]])
-        return {"cooperation_form": form, "intention_date": self._outcome_date(p, day, 3)}
+        day, title = self._outcome_date(p, day, 3), self.world["outcomes"]["titles"][form]
+        return {"title": title.format(product=p.enterprise["product"]), "cooperation_form": form,
+                "intention_date": day}  # fmt: skip
 
     def _sign_agreement(self, p: Plan, t: Ticket, day: date) -> dict[str, Any]:
         form = getattr(current_outcome(t), "cooperation_form", "")

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ticketing.demo import results
 from ticketing.orgs import credit_code
 from ticketing.tickets.models import Category, Priority
 from ticketing.workflow import (
@@ -42,6 +43,8 @@ REQUIRED = (
     "showcase",
 )
 LISTS = ("universities", "experts", "commissioners", "enterprises", "detours")  # [[name]]
+# [[fairs]]: fairs and ceremonies, built after the tickets (builder.fairs)
+OPTIONAL = ("fairs", *results.OPTIONAL)
 SHARED = ("demo", "story", "timing", "detours", "outcomes", "texts", "comments", "visits", "names")
 AUTHORS = {  # who writes a kind of comment → the states in which they may
     "expert": WITH_EXPERT - TERMINAL,
@@ -101,10 +104,12 @@ def check(data: Mapping[str, Any]) -> list[str]:
     for key in REQUIRED + SHARED:
         if key not in data:
             c.say(f"missing table [{key}]")
-    for key in sorted(set(data) - set(REQUIRED + SHARED)):
+    for key in sorted(set(data) - set(REQUIRED + SHARED + OPTIONAL)):
         c.say(f"unknown table [{key}]")
     if not c.problems:
         c.world(data)
+    if not c.problems:  # campaigns, agreements, key enterprises (demo/results.py)
+        results.check(data, c.say)
     return c.problems
 
 
@@ -337,7 +342,7 @@ class _Checker:
                 where,
                 e,
                 ("name", "industry", "product", "park", "county", "commissioner", "problems"),
-                ("partner", "credit_code", "contact_name", "contact_phone", "address"),
+                ("partner", "credit_code", "contact_name", "contact_phone", "address", "key"),
             )
             self.text(f"{where}.name", e.get("name"), 200)
             self.text(f"{where}.product", e.get("product"), 100)
@@ -523,7 +528,9 @@ class _Checker:
         return None
 
     def outcomes(self, value: Any) -> None:
-        o = self.table("outcomes", value, ("forms", "amounts", "benefit_factor", "landings"))
+        o = self.table(
+            "outcomes", value, ("forms", "amounts", "benefit_factor", "landings", "titles")
+        )
         forms = self.table("outcomes.forms", o.get("forms", {}), sorted(Category))
         for category, names in forms.items():
             for form in names if isinstance(names, list) and names else [None]:
@@ -532,6 +539,9 @@ class _Checker:
         for form, span in amounts.items():
             self.span(f"outcomes.amounts.{form}", span)
         self.span("outcomes.benefit_factor", o.get("benefit_factor"))
+        titles = self.table("outcomes.titles", o.get("titles", {}), sorted(CooperationForm))
+        for form, title in titles.items():
+            self.text(f"outcomes.titles.{form}", title, 150, ["product"])
         landings = self.table("outcomes.landings", o.get("landings", {}), sorted(Category))
         for category, texts in landings.items():
             self.texts(

@@ -33,6 +33,10 @@ class EnterpriseForm(FlaskForm):
         _l("Contact phone"), [Optional(), Length(max=40)], render_kw={"inputmode": "tel"}
     )
     address = TextAreaField(_l("Address"), [Optional(), Length(max=500)])
+    key_enterprise = BooleanField(
+        _l("Key enterprise"),
+        description=_l("Campaign coverage lists every key enterprise, visited or not."),
+    )
     active = BooleanField(_l("Active"), default=True)
 
 

@@ -27,6 +27,7 @@ ENTERPRISE_FIELDS = (
     "contact_phone",
     "address",
     "partner_university_id",
+    "key_enterprise",
     "active",
 )
 PLACE_FIELDS = ("name", "active")
@@ -117,6 +118,7 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
         setattr(enterprise, field, value)
     enterprise.address = str(data.get("address") or "").strip()[:500]
     enterprise.active = bool(data.get("active", True))
+    enterprise.key_enterprise = bool(data.get("key_enterprise", False))
     db.session.flush()
     if renamed:  # its tickets are found by its name
         search.reindex_enterprise(enterprise.id)

@@ -21,10 +21,12 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketing.db import Base, utcnow
-from ticketing.fairs.models import Fair  # noqa: F401 - the fairs a cooperation names
+from ticketing.fairs.models import Fair
+from ticketing.orgs.models import University
+from ticketing.workflow import Stage
 
 MONEY = Numeric(14, 2)
 
@@ -79,9 +81,23 @@ class Outcome(Base):
     intention_fair_id: Mapped[int | None] = mapped_column(ForeignKey("fair.id"), index=True)
     agreement_fair_id: Mapped[int | None] = mapped_column(ForeignKey("fair.id"), index=True)
 
+    university: Mapped[University | None] = relationship()
+    intention_fair: Mapped[Fair | None] = relationship(foreign_keys=[intention_fair_id])
+    agreement_fair: Mapped[Fair | None] = relationship(foreign_keys=[agreement_fair_id])
+
     @property
     def open(self) -> bool:
         return self.landed_date is None and self.abandoned_reason is None
+
+    @property
+    def stage(self) -> Stage:
+        if self.landed_date is not None:
+            return Stage.LANDED
+        if self.abandoned_reason is not None:
+            return Stage.ABANDONED
+        if self.agreement_date is not None:
+            return Stage.AGREEMENT
+        return Stage.INTENTION
 
 
 class RewardSubject(StrEnum):

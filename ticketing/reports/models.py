@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, Numeric, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ticketing.db import Base
@@ -45,3 +45,78 @@ class EventTally(Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day, Asia/Shanghai
     n: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
+
+
+# The dimensions every dashboard filter runs on: the month the problem was filed (first day,
+# Asia/Shanghai), its category, the park and county its enterprise had when it was filed (the
+# snapshot kept on the ticket), the university (0: none) and the campaign (0: none).
+DIMENSIONS = ("month", "category", "park_id", "county_id", "university_id", "campaign_id")
+# What a ticket adds to its key while it is filed (reports/measures.py says what each means).
+TICKET_MEASURES = (
+    "filed",
+    "routed",
+    "resolved",
+    "returned",
+    "visits",
+    "rated",
+    "rating_sum",
+    "route_n",
+    "route_seconds",
+    "assign_n",
+    "assign_seconds",
+    "resolve_n",
+    "resolve_seconds",
+)
+# What a cooperation (an `outcome` row) adds to its problem's key, with its own university.
+COOPERATION_MEASURES = ("intentions", "agreements", "amount", "landed", "benefit", "abandoned")
+MEASURES = TICKET_MEASURES + COOPERATION_MEASURES
+
+
+class FactTally(Base):
+    """Every dashboard count and sum, by the filter dimensions."""
+
+    __tablename__ = "fact_tally"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    park_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    university_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filed: Mapped[int] = mapped_column(Integer, default=0)
+    routed: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    route_n: Mapped[int] = mapped_column(Integer, default=0)
+    route_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    assign_n: Mapped[int] = mapped_column(Integer, default=0)
+    assign_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolve_n: Mapped[int] = mapped_column(Integer, default=0)
+    resolve_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    intentions: Mapped[int] = mapped_column(Integer, default=0)
+    agreements: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
+    landed: Mapped[int] = mapped_column(Integer, default=0)
+    benefit: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
+    abandoned: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReachTally(Base):
+    """For the distinct counts (enterprises served, experts engaged): how many filed tickets
+    each enterprise (kind "enterprise") and each current expert (kind "expert") has, by the
+    same dimensions."""
+
+    __tablename__ = "reach_tally"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    park_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    university_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

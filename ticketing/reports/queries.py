@@ -1,108 +1,285 @@
-"""Dashboard figures, read from the tallies (reports/tallies.py) instead of the ticket table.
+"""Dashboard figures, read from the fact tallies (reports/tallies.py), and the lists of the
+tickets and cooperations each figure counts, read with the same definitions
+(reports/measures.py) from the tickets under permissions.visible_tickets().
 
-The page costs the same at 1,000 tickets as at 1,000,000: one statement sums at most a few
-thousand tally rows (states × categories × universities) and probes an index once
-per enterprise and expert. The tallies count every filed ticket; the zone administrator, for
-whom the dashboard is, sees every filed ticket (permissions.visible_tickets), and their own
-drafts are counted beside them.
+Costs: the dashboard is two statements that sum the filtered FactTally rows (one UNION ALL of
+the groupings) and count distinct subjects in ReachTally; neither reads the ticket table.
+FactTally has at most months × categories × (park, county) pairs × universities × campaigns
+rows; at 1,000,000 tickets over 36 months that is tens of thousands of rows, and a filter
+narrows it. A list reads one page of 50 by descending id (keyset), its count comes from the
+tallies.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
 
 from ticketing import db
-from ticketing.accounts.models import Role, RoleGrant, User
-from ticketing.orgs.models import University
-from ticketing.reports.models import EnterpriseTally, EventTally, TicketTally
-from ticketing.tickets.models import Ticket, TicketExpert
-from ticketing.workflow import State
+from ticketing.accounts.models import User
+from ticketing.campaigns.models import Campaign
+from ticketing.orgs.models import County, Enterprise, Park, University
+from ticketing.outcomes.models import Outcome
+from ticketing.permissions import CONFIDENTIAL_TITLE, is_admin, visible_tickets
+from ticketing.reports import measures
+from ticketing.reports.filters import Filters
+from ticketing.reports.models import MEASURES, FactTally, ReachTally
+from ticketing.tickets.models import Ticket, Visit
 
-SOLVED = (
-    State.RESOLVED,
-    State.OUTCOME_INTENTION,
-    State.OUTCOME_AGREEMENT,
-    State.OUTCOME_LANDED,
-    State.CLOSED,
-)
-EVENTS = ("record_intention", "sign_agreement", "land", "visit")
+PAGE = 50
+EXPORT_CAP = 50_000
+GROUPS = ("total", "month", "category", "park", "county", "university")
 
 
 @dataclass
 class Dashboard:
-    by_state: dict[str, int] = field(default_factory=dict)
-    by_category: dict[str, int] = field(default_factory=dict)
-    by_university: list[tuple[str, int, int]] = field(default_factory=list)
-    totals: dict[str, Any] = field(default_factory=dict)
+    total: dict[str, Any] = field(default_factory=dict)
+    groups: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    reach: dict[str, int] = field(default_factory=dict)
+
+    def mean_days(self, figures: dict[str, Any], step: str) -> float | None:
+        n = figures.get(f"{step}_n") or 0
+        return round(figures[f"{step}_seconds"] / n / 86400, 1) if n else None
+
+    @staticmethod
+    def mean_rating(figures: dict[str, Any]) -> float | None:
+        rated = figures.get("rated") or 0
+        return round(figures["rating_sum"] / rated, 2) if rated else None
+
+    def covered(self, kind: str) -> int:
+        """Parks or counties with a filed problem (0: none is not one)."""
+        return sum(1 for key, row in self.groups[kind].items() if key != "0" and row["filed"])
 
     @property
-    def filed(self) -> int:
-        return sum(n for state, n in self.by_state.items() if state != State.DRAFT)
+    def share_served(self) -> float | None:
+        every = self.reach.get("all_enterprises") or 0
+        return round(100 * self.reach.get("enterprise", 0) / every, 1) if every else None
 
 
-def dashboard(user: User) -> Dashboard:
-    """The zone's figures: one statement, whatever the number of tickets."""
-    rows = db.rows(_statement(), {"viewer_id": user.id})
-    return _figures(rows)
+def _where(model: Any, filters: Filters) -> list[ColumnElement[bool]]:
+    """The filters on a tally's dimensions."""
+    clauses: list[ColumnElement[bool]] = []
+    months = filters.months()
+    if months is not None:
+        clauses += [model.month >= months[0], model.month < months[1]]
+    for name, column in (
+        ("campaign", model.campaign_id),
+        ("park", model.park_id),
+        ("county", model.county_id),
+        ("category", model.category),
+        ("university", model.university_id),
+    ):
+        value = getattr(filters, name)
+        if value is not None:
+            clauses.append(column == value)
+    return clauses
 
 
-@cache
-def _statement() -> Any:
-    """Built once: every figure is a part of one UNION ALL, labelled by its kind."""
-    tally = TicketTally
-    n = func.sum(tally.n)
-    solved = func.sum(tally.n).filter(tally.state.in_(SOLVED))
-    parts = [
-        select(literal("state"), tally.state, n, literal(0)).group_by(tally.state),
-        select(literal("category"), tally.category, n, literal(0)).group_by(tally.category),
-        select(literal("university"), University.name, n, solved)
-        .join(University, University.id == tally.university_id)
-        .group_by(University.name),
-        select(
-            literal("event"), EventTally.action, func.sum(EventTally.n), func.sum(EventTally.amount)
+def _group_key(name: str) -> Any:
+    columns = {
+        "total": literal(""),
+        "month": FactTally.month,
+        "category": FactTally.category,
+        "park": FactTally.park_id,
+        "county": FactTally.county_id,
+        "university": FactTally.university_id,
+    }
+    return cast(columns[name], String)
+
+
+def dashboard(filters: Filters) -> Dashboard:
+    """Every figure of the page: two statements, whatever the number of tickets."""
+    where = _where(FactTally, filters)
+    sums = [func.coalesce(func.sum(getattr(FactTally, name)), 0) for name in MEASURES]
+    parts = []
+    for name in GROUPS:
+        key = _group_key(name)
+        part = select(literal(name), key, *sums).where(*where)
+        parts.append(part if name == "total" else part.group_by(key))
+    result = Dashboard(groups={name: {} for name in GROUPS[1:]})
+    for kind, key, *values in db.rows(union_all(*parts)):
+        figures = dict(zip(MEASURES, values, strict=True))
+        figures = {
+            k: Decimal(v) if k in ("amount", "benefit") else int(v) for k, v in figures.items()
+        }
+        if kind == "total":
+            result.total = figures
+        elif any(figures.values()):
+            result.groups[kind][str(key)] = figures
+    reach = [
+        select(literal(kind), func.count(func.distinct(ReachTally.subject_id))).where(
+            ReachTally.kind == kind, ReachTally.n > 0, *_where(ReachTally, filters)
         )
-        .where(EventTally.action.in_(EVENTS))
-        .group_by(EventTally.action),
-        select(
-            literal("drafts"), literal(State.DRAFT.value), func.count(Ticket.id), literal(0)
-        ).where(Ticket.filer_id == bindparam("viewer_id"), Ticket.state == State.DRAFT),
-        select(literal("served"), literal(""), func.count(), literal(0)).where(
-            EnterpriseTally.n > 0
-        ),
-        select(literal("engaged"), literal(""), func.count(User.id), literal(0))
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == Role.EXPERT, exists().where(TicketExpert.expert_id == User.id)),
+        for kind in ("enterprise", "expert")
     ]
-    return union_all(*parts)
-
-
-def _figures(rows: list[Any]) -> Dashboard:
-    result = Dashboard()
-    events: dict[str, tuple[int, Decimal]] = {}
-    for kind, key, count, extra in rows:
-        count = int(count or 0)
-        if kind in ("state", "drafts") and count:
-            result.by_state[key] = result.by_state.get(key, 0) + count
-        elif kind == "category" and count:
-            result.by_category[key] = count
-        elif kind == "university" and count:
-            result.by_university.append((key, count, int(extra or 0)))
-        elif kind == "event":
-            events[key] = (count, Decimal(str(extra or 0)))
-        elif kind in ("served", "engaged"):
-            result.totals["enterprises" if kind == "served" else "experts"] = count
-    result.by_university.sort(key=lambda row: (-row[1], row[0]))
-    result.totals.update(
-        intentions=events.get("record_intention", (0, 0))[0],
-        agreements=events.get("sign_agreement", (0, 0))[0],
-        amount=events.get("sign_agreement", (0, Decimal(0)))[1],
-        landed=events.get("land", (0, 0))[0],
-        benefit=events.get("land", (0, Decimal(0)))[1],
-        visits=events.get("visit", (0, 0))[0],
+    every = select(literal("all_enterprises"), func.count(Enterprise.id)).where(
+        Enterprise.active.is_(True),
+        *([Enterprise.park_id == filters.park] if filters.park else []),
+        *([Enterprise.county_id == filters.county] if filters.county else []),
     )
+    result.reach = {kind: int(n) for kind, n in db.rows(union_all(*reach, every))}
     return result
+
+
+def names() -> dict[str, dict[str, str]]:
+    """The names of the parks, counties, universities and campaigns, by id: one statement."""
+    parts = [
+        select(literal(kind), cast(model.id, String), model.name)
+        for kind, model in (
+            ("park", Park),
+            ("county", County),
+            ("university", University),
+            ("campaign", Campaign),
+        )
+    ]
+    found: dict[str, dict[str, str]] = {"park": {}, "county": {}, "university": {}, "campaign": {}}
+    for kind, key, name in db.rows(union_all(*parts)):
+        found[kind][key] = name
+    return found
+
+
+# -- the lists -----------------------------------------------------------------------------------
+
+
+def _ticket_filters(filters: Filters, university: Any) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [measures.FILED]
+    moments = filters.moments()
+    if moments is not None:
+        filed_at = measures.FILED_AT
+        clauses += [filed_at >= moments[0], filed_at < moments[1]]
+    for name, column in (
+        ("campaign", Ticket.campaign_id),
+        ("park", Ticket.filed_park_id),
+        ("county", Ticket.filed_county_id),
+        ("category", Ticket.category),
+        ("university", university),
+    ):
+        value = getattr(filters, name)
+        if value is not None:
+            clauses.append(column == value)
+    return clauses
+
+
+def _title(user: User) -> Any:
+    if is_admin(user):
+        return Ticket.title
+    return case((Ticket.confidential.is_(True), null()), else_=Ticket.title)
+
+
+def _shown(row: Any) -> dict[str, Any]:
+    values = dict(row._mapping)
+    if values.get("title") is None:
+        values["title"] = str(CONFIDENTIAL_TITLE)
+    return values
+
+
+def ticket_rows(
+    user: User, filters: Filters, figure: str, after: int | None, limit: int = PAGE
+) -> list[dict[str, Any]]:
+    """The tickets `figure` counts under `filters`, newest first, after id `after`."""
+    visits = select(func.count(Visit.id)).where(Visit.ticket_id == Ticket.id).scalar_subquery()
+    query = (
+        select(
+            Ticket.id,
+            Ticket.number,
+            _title(user).label("title"),
+            Ticket.category,
+            Ticket.state,
+            Ticket.submitted_at,
+            Enterprise.name.label("enterprise"),
+            Enterprise.id.label("enterprise_id"),
+            Park.name.label("park"),
+            Park.id.label("park_id"),
+            County.name.label("county"),
+            County.id.label("county_id"),
+            University.name.label("university"),
+            Ticket.expert_id,
+            Ticket.satisfaction,
+            visits.label("visits"),
+        )
+        .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
+        .outerjoin(Park, Park.id == Ticket.filed_park_id)
+        .outerjoin(County, County.id == Ticket.filed_county_id)
+        .outerjoin(University, University.id == Ticket.university_id)
+        .where(
+            visible_tickets(user),
+            measures.ticket_predicate(figure),
+            *_ticket_filters(filters, Ticket.university_id),
+            Ticket.id < after if after else true(),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(limit)
+    )
+    return [_shown(row) for row in db.rows(query)]
+
+
+def cooperation_rows(
+    user: User, filters: Filters, figure: str, after: int | None, limit: int = PAGE
+) -> list[dict[str, Any]]:
+    """The cooperations `figure` counts under `filters`, newest first, after id `after`."""
+    party = University.__table__.alias("party")
+    query = (
+        select(
+            Outcome.id,
+            Ticket.number,
+            _title(user).label("title"),
+            Outcome.title.label("cooperation"),
+            Outcome.cooperation_form,
+            Enterprise.name.label("enterprise"),
+            party.c.name.label("university"),
+            Outcome.intention_date,
+            Outcome.agreement_date,
+            Outcome.amount,
+            Outcome.landed_date,
+            Outcome.economic_benefit,
+            Outcome.abandoned_reason,
+        )
+        .select_from(Outcome)
+        .join(Ticket, Ticket.id == Outcome.ticket_id)
+        .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
+        .outerjoin(party, party.c.id == measures.COOPERATION_UNIVERSITY)
+        .where(
+            visible_tickets(user),
+            measures.COOPERATION_PREDICATES[figure],
+            *_ticket_filters(filters, measures.COOPERATION_UNIVERSITY),
+            Outcome.id < after if after else true(),
+        )
+        .order_by(Outcome.id.desc())
+        .limit(limit)
+    )
+    return [_shown(row) for row in db.rows(query)]
+
+
+# what each list's count is in the tallies
+TICKET_COUNTS = {
+    "filed": "filed",
+    "routed": "routed",
+    "resolved": "resolved",
+    "returned": "returned",
+    "visits": "visits",
+    "rated": "rated",
+    "assigned": "assign_n",
+}
+COOPERATION_COUNTS = {name: name for name in measures.COOPERATION_PREDICATES}
+
+
+def list_count(filters: Filters, column: str) -> int:
+    """A list's size from the tallies (the same figure the dashboard shows)."""
+    query = select(func.coalesce(func.sum(getattr(FactTally, column)), 0)).where(
+        *_where(FactTally, filters)
+    )
+    return int(db.session.scalar(query) or 0)

@@ -7,40 +7,65 @@ upserts run inside whatever transaction or savepoint is open, so a change that r
 takes its counts with it. Within a change rows are touched in one order (the event's, then
 the ticket's keys sorted). rebuild() recomputes both tables from the tickets and their
 history (after a bulk load, or to check them).
+
+The dashboard's fact tallies (FactTally by the filter dimensions, ReachTally for the distinct
+counts; what each figure means is in reports/measures.py) are kept by mapper events of Ticket,
+Outcome and Visit: each time one of those rows is written, inside the flush and on the flush's
+own connection, so in the transaction of record() and of whatever service wrote the row, even
+when a query flushed it early. A ticket's figures move from the key it had to the key it has
+now; its visits move with it; a cooperation's figures move with its own values. rebuild()
+recomputes them with set-based SQL (one INSERT … SELECT each).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Date,
+    Integer,
     Numeric,
     case,
     cast,
     delete,
+    event,
+    extract,
     func,
     insert,
     literal,
     literal_column,
     select,
+    union_all,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import attributes
 
 from ticketing import db
-from ticketing.reports.models import EnterpriseTally, EventTally, TicketTally
-from ticketing.tickets.models import Ticket, TicketEvent
+from ticketing.orgs.models import Enterprise
+from ticketing.outcomes.models import Outcome
+from ticketing.reports import measures
+from ticketing.reports.models import (
+    COOPERATION_MEASURES,
+    DIMENSIONS,
+    MEASURES,
+    TICKET_MEASURES,
+    EnterpriseTally,
+    EventTally,
+    FactTally,
+    ReachTally,
+    TicketTally,
+)
+from ticketing.tickets.models import Ticket, TicketEvent, Visit
 from ticketing.workflow import State
 
 AMOUNT_OF = {"sign_agreement": "amount", "land": "economic_benefit"}
 
 
-def month_of(moment: datetime) -> date:
-    """The first day of the moment's month where the zone is (Asia/Shanghai)."""
-    return moment.astimezone(db.ZONE_TIME).date().replace(day=1)
+month_of = measures.month_of
 
 
 def _before(ticket: Ticket, name: str) -> Any:
@@ -148,4 +173,300 @@ def rebuild() -> None:
         TicketEvent.action, event_month, func.count(), func.coalesce(func.sum(amount), 0)
     ).group_by(TicketEvent.action, event_month)
     db.session.execute(insert(EventTally).from_select(["action", "month", "n", "amount"], events))
+    _rebuild_facts()
     db.session.flush()
+
+
+# -- the dashboard's fact tallies, kept by mapper events ---------------------------------------
+
+
+def _values(target: Any, names: tuple[str, ...], before: bool) -> dict[str, Any]:
+    if before:
+        return {name: _before(target, name) for name in names}
+    return {name: getattr(target, name) for name in names}
+
+
+def _add(connection: Connection, model: Any, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Add `values` to the row of `key` (created at zero), on the flush's connection."""
+    if not any(values.values()):
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(**key, **values)
+    table = model.__table__
+    added = {name: table.c[name] + statement.excluded[name] for name in values}
+    connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=added))
+
+
+def _full(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: values.get(name, 0) for name in names}
+
+
+def _move_facts(
+    connection: Connection,
+    old: tuple[Any, dict[str, Any]] | None,
+    new: tuple[Any, dict[str, Any]] | None,
+    names: tuple[str, ...],
+) -> None:
+    """Take `old` figures off their key and put `new` ones on theirs (one row when equal)."""
+    steps: dict[Any, dict[str, Any]] = {}
+    for found, sign in ((old, -1), (new, 1)):
+        if found is None:
+            continue
+        key, figures = found
+        row = steps.setdefault(key, {name: 0 for name in names})
+        for name, value in figures.items():
+            row[name] += sign * value
+    for key, figures in sorted(steps.items(), key=lambda item: str(item[0])):
+        _add(connection, FactTally, dict(zip(DIMENSIONS, key, strict=True)), figures)
+
+
+def _visit_count(connection: Connection, ticket_id: int) -> int:
+    query = select(func.count(Visit.id)).where(Visit.ticket_id == ticket_id)
+    return connection.execute(query).scalar() or 0
+
+
+def _snapshot(connection: Connection, ticket: Ticket) -> None:
+    """Keep the enterprise's park and county on a ticket when it is filed (or moved to another
+    enterprise while filed)."""
+    if ticket.state == State.DRAFT:
+        return
+    if _before(ticket, "state") not in (None, State.DRAFT) and (
+        _before(ticket, "enterprise_id") == ticket.enterprise_id
+    ):
+        return
+    query = select(Enterprise.park_id, Enterprise.county_id).where(
+        Enterprise.id == ticket.enterprise_id
+    )
+    place = connection.execute(query).first()
+    ticket.filed_park_id, ticket.filed_county_id = place if place else (None, None)
+
+
+def _ticket_changed(connection: Connection, ticket: Ticket, inserted: bool) -> None:
+    if not inserted:
+        _snapshot(connection, ticket)
+    old = None if inserted else _values(ticket, measures.TICKET_VALUES, before=True)
+    new = _values(ticket, measures.TICKET_VALUES, before=False)
+    _ticket_moved(connection, ticket.id, old, new)
+
+
+def _ticket_moved(
+    connection: Connection, ticket_id: int, old: dict[str, Any] | None, new: dict[str, Any] | None
+) -> None:
+    old_key = measures.ticket_key(old) if old else None
+    new_key = measures.ticket_key(new) if new else None
+    before = (old_key, measures.ticket_figures(old)) if old and old_key else None
+    after = (new_key, measures.ticket_figures(new)) if new and new_key else None
+    if before != after and old_key != new_key and ticket_id is not None:
+        visits = _visit_count(connection, ticket_id)
+        for found in (before, after):
+            if found is not None:
+                found[1]["visits"] = visits
+    _move_facts(connection, before, after, TICKET_MEASURES)
+    for kind, column in (("enterprise", "enterprise_id"), ("expert", "expert_id")):
+        was = (old[column], old_key) if old and old_key and old[column] else None
+        now = (new[column], new_key) if new and new_key and new[column] else None
+        if was == now:
+            continue
+        for found, step in ((was, -1), (now, 1)):
+            if found is not None:
+                subject, key = found
+                row = {
+                    "kind": kind,
+                    "subject_id": subject,
+                    **dict(zip(DIMENSIONS, key, strict=True)),
+                }
+                _add(connection, ReachTally, row, {"n": step})
+
+
+@event.listens_for(Ticket, "before_insert")
+def _ticket_inserted(_mapper: Any, connection: Connection, ticket: Ticket) -> None:
+    if ticket.state not in (None, State.DRAFT):
+        _snapshot(connection, ticket)
+        # counted after the insert, when the ticket has its id
+        ticket.__dict__.setdefault("_facts_pending", True)
+
+
+@event.listens_for(Ticket, "after_insert")
+def _ticket_inserted_after(_mapper: Any, connection: Connection, ticket: Ticket) -> None:
+    if ticket.__dict__.pop("_facts_pending", False):
+        _ticket_moved(
+            connection, ticket.id, None, _values(ticket, measures.TICKET_VALUES, before=False)
+        )
+
+
+@event.listens_for(Ticket, "before_update")
+def _ticket_updated(_mapper: Any, connection: Connection, ticket: Ticket) -> None:
+    _ticket_changed(connection, ticket, inserted=False)
+
+
+@event.listens_for(Ticket, "before_delete")
+def _ticket_deleted(_mapper: Any, connection: Connection, ticket: Ticket) -> None:
+    _ticket_moved(connection, ticket.id, _values(ticket, measures.TICKET_VALUES, True), None)
+
+
+@event.listens_for(Visit, "after_insert")
+def _visit_added(_mapper: Any, connection: Connection, visit: Visit) -> None:
+    key = _ticket_key_now(connection, visit.ticket_id)
+    if key is not None:
+        _add(connection, FactTally, dict(zip(DIMENSIONS, key[0], strict=True)), {"visits": 1})
+
+
+def _ticket_key_now(connection: Connection, ticket_id: int) -> tuple[Any, int] | None:
+    """The ticket's key as written in the database now, and its university (0: none)."""
+    columns = [getattr(Ticket, name) for name in measures.TICKET_VALUES]
+    row = connection.execute(select(*columns).where(Ticket.id == ticket_id)).first()
+    if row is None:
+        return None
+    values = dict(zip(measures.TICKET_VALUES, row, strict=True))
+    for name in ("submitted_at", "created_at"):
+        if values[name] is not None and values[name].tzinfo is None:
+            values[name] = values[name].replace(tzinfo=db.UTC)
+    key = measures.ticket_key(values)
+    return (key, values["university_id"] or 0) if key else None
+
+
+def _cooperation(connection: Connection, values: dict[str, Any] | None) -> Any:
+    if values is None or values["ticket_id"] is None:
+        return None
+    found = _ticket_key_now(connection, values["ticket_id"])
+    if found is None:
+        return None
+    key, ticket_university = found
+    university = values["university_id"] or ticket_university
+    return (key[:4] + (university, key[5]), measures.cooperation_figures(values))
+
+
+def _cooperation_moved(
+    connection: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None
+) -> None:
+    before, after = _cooperation(connection, old), _cooperation(connection, new)
+    if before != after:
+        _move_facts(connection, before, after, COOPERATION_MEASURES)
+
+
+@event.listens_for(Outcome, "after_insert")
+def _outcome_inserted(_mapper: Any, connection: Connection, outcome: Outcome) -> None:
+    _cooperation_moved(connection, None, _values(outcome, measures.COOPERATION_VALUES, False))
+
+
+@event.listens_for(Outcome, "before_update")
+def _outcome_updated(_mapper: Any, connection: Connection, outcome: Outcome) -> None:
+    old = _values(outcome, measures.COOPERATION_VALUES, before=True)
+    new = _values(outcome, measures.COOPERATION_VALUES, before=False)
+    _cooperation_moved(connection, old, new)
+
+
+@event.listens_for(Outcome, "before_delete")
+def _outcome_deleted(_mapper: Any, connection: Connection, outcome: Outcome) -> None:
+    _cooperation_moved(connection, _values(outcome, measures.COOPERATION_VALUES, True), None)
+
+
+def _epoch_sql(column: Any) -> Any:
+    """Whole seconds since 1970 of a time (floored, as measures.seconds() does)."""
+    if db.dialect_name() == "postgresql":
+        return cast(func.floor(extract("epoch", column)), BigInteger)
+    return cast(func.strftime(literal_column("'%s'"), column), Integer)
+
+
+def _between(start: Any, end: Any) -> tuple[Any, Any]:
+    both = start.is_not(None) & end.is_not(None)
+    return (
+        case((both, 1), else_=0),
+        case((both, _epoch_sql(end) - _epoch_sql(start)), else_=0),
+    )
+
+
+def _dimensions_sql(university: Any) -> list[Any]:
+    zero = literal_column("0")
+    return [
+        _month_sql(measures.FILED_AT).label("month"),
+        Ticket.category.label("category"),
+        func.coalesce(Ticket.filed_park_id, zero).label("park_id"),
+        func.coalesce(Ticket.filed_county_id, zero).label("county_id"),
+        university.label("university_id"),
+        func.coalesce(Ticket.campaign_id, zero).label("campaign_id"),
+    ]
+
+
+def _rebuild_facts() -> None:
+    """FactTally and ReachTally from the tickets, their visits and cooperations."""
+    for model in (FactTally, ReachTally):
+        db.session.execute(delete(model))
+    place = select(Enterprise.park_id, Enterprise.county_id).where(
+        Enterprise.id == Ticket.enterprise_id
+    )
+    db.session.execute(
+        update(Ticket)
+        .where(measures.FILED, Ticket.filed_park_id.is_(None), Ticket.filed_county_id.is_(None))
+        .values(
+            filed_park_id=place.with_only_columns(Enterprise.park_id).scalar_subquery(),
+            filed_county_id=place.with_only_columns(Enterprise.county_id).scalar_subquery(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    zero = literal_column("0")
+    visits = select(Visit.ticket_id, func.count().label("n")).group_by(Visit.ticket_id).subquery()
+
+    def yes(condition: Any) -> Any:
+        return case((condition, 1), else_=0)
+
+    route, assign, resolve = (
+        _between(Ticket.submitted_at, Ticket.routed_at),
+        _between(Ticket.routed_at, Ticket.expert_assigned_at),
+        _between(Ticket.started_at, Ticket.resolved_at),
+    )
+    problem = {
+        "filed": literal_column("1"),
+        "routed": yes(Ticket.university_id.is_not(None)),
+        "resolved": yes(Ticket.resolved_at.is_not(None)),
+        "returned": yes(measures.TICKET_PREDICATES["returned"]),
+        "visits": func.coalesce(visits.c.n, zero),
+        "rated": yes(Ticket.satisfaction.is_not(None)),
+        "rating_sum": func.coalesce(Ticket.satisfaction, zero),
+        "route_n": route[0],
+        "route_seconds": route[1],
+        "assign_n": assign[0],
+        "assign_seconds": assign[1],
+        "resolve_n": resolve[0],
+        "resolve_seconds": resolve[1],
+    }
+    agreed, landed = Outcome.agreement_date.is_not(None), Outcome.landed_date.is_not(None)
+    cooperation = {
+        "intentions": literal_column("1"),
+        "agreements": yes(agreed),
+        "amount": case((agreed, func.coalesce(Outcome.amount, 0)), else_=0),
+        "landed": yes(landed),
+        "benefit": case((landed, func.coalesce(Outcome.economic_benefit, 0)), else_=0),
+        "abandoned": yes(Outcome.abandoned_reason.is_not(None)),
+    }
+
+    def part(figures: dict[str, Any], university: Any) -> Any:
+        return [
+            *_dimensions_sql(university),
+            *(figures.get(name, zero).label(name) for name in MEASURES),
+        ]
+
+    tickets = (
+        select(*part(problem, func.coalesce(Ticket.university_id, zero)))
+        .outerjoin(visits, visits.c.ticket_id == Ticket.id)
+        .where(measures.FILED)
+    )
+    cooperations = (
+        select(*part(cooperation, measures.COOPERATION_UNIVERSITY))
+        .select_from(Outcome)
+        .join(Ticket, Ticket.id == Outcome.ticket_id)
+        .where(measures.FILED)
+    )
+    both = union_all(tickets, cooperations).subquery()
+    keys = [both.c[name] for name in DIMENSIONS]
+    summed = select(*keys, *(func.sum(both.c[name]) for name in MEASURES)).group_by(*keys)
+    db.session.execute(insert(FactTally).from_select([*DIMENSIONS, *MEASURES], summed))
+    for kind, column in (("enterprise", Ticket.enterprise_id), ("expert", Ticket.expert_id)):
+        dims = _dimensions_sql(func.coalesce(Ticket.university_id, zero))
+        reach = (
+            select(literal(kind), column, *dims, func.count())
+            .where(measures.FILED, column.is_not(None))
+            .group_by(column, *(d.element for d in dims))
+        )
+        names = ["kind", "subject_id", *DIMENSIONS, "n"]
+        db.session.execute(insert(ReachTally).from_select(names, reach))

@@ -17,21 +17,39 @@ from sqlalchemy import func, select
 
 from ticketing import db
 from ticketing.accounts.models import Role, User
+from ticketing.campaigns.queries import campaign_for
 from ticketing.errors import RuleViolation
+from ticketing.fairs.models import Fair, FairKind
 from ticketing.orgs.models import University
 from ticketing.outcomes.models import Outcome
 from ticketing.tickets.models import Ticket, TicketExpert, TicketUniversity
-from ticketing.workflow import EXPERT_WORKING, Transition
+from ticketing.workflow import (
+    EXPERT_WORKING,
+    STAGE_LABELS,
+    STEP_STAGES,
+    TERMINAL,
+    State,
+    Transition,
+    state_of_cooperations,
+)
 
 Effect = Callable[[Ticket, User, dict[str, Any]], dict[str, Any]]
+FAIRS = frozenset({FairKind.FAIR})  # where an intention may be reached
+FAIRS_AND_CEREMONIES = frozenset(FairKind)  # where an agreement may be signed
 
 
-def apply(t: Transition, ticket: Ticket, actor: User, given: dict[str, Any]) -> dict[str, Any]:
-    effect = EFFECTS.get(t.action)
-    details = effect(ticket, actor, given) if effect else {}
+def apply(
+    t: Transition, ticket: Ticket, actor: User, given: dict[str, Any]
+) -> tuple[dict[str, Any], State]:
+    """Apply the action's effect: what the history event records, and the state it leads to."""
+    if t.follows_cooperations:
+        details, state = _follow_cooperations(t, ticket, given)
+    else:
+        effect = EFFECTS.get(t.action)
+        details, state = (effect(ticket, actor, given) if effect else {}), t.target
     if "reason" in given:
         details.setdefault("reason", given["reason"])
-    return details
+    return details, state
 
 
 def _university(ticket: Ticket, given: dict[str, Any]) -> University:
@@ -109,6 +127,7 @@ def _submit(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, A
         if not getattr(ticket, name):
             raise RuleViolation(name, _l("Fill in this field before submitting."))
     ticket.submitted_at = db.utcnow()
+    ticket.campaign_id = campaign_for(ticket.enterprise_id, ticket.submitted_at)
     return {}
 
 
@@ -190,49 +209,161 @@ def _not_before(name: str, day: date, earlier: date) -> date:
 
 
 def current_outcome(ticket: Ticket) -> Outcome | None:
+    """The ticket's latest cooperation."""
     query = (
         select(Outcome).where(Outcome.ticket_id == ticket.id).order_by(Outcome.id.desc()).limit(1)
     )
     return db.session.scalar(query)
 
 
-def _intention(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
+def cooperations(ticket: Ticket) -> list[Outcome]:
+    """All the ticket's cooperations, oldest first (read without flushing the ticket)."""
+    query = select(Outcome).where(Outcome.ticket_id == ticket.id).order_by(Outcome.id)
+    with db.session.no_autoflush:
+        return list(db.session.scalars(query))
+
+
+def eligible(action: str, held: list[Outcome]) -> list[Outcome]:
+    """The cooperations among `held` that the step `action` can be about."""
+    stages = STEP_STAGES.get(action, frozenset())
+    return [c for c in held if c.stage in stages]
+
+
+def _which(action: str, held: list[Outcome], given: dict[str, Any]) -> Outcome:
+    """The cooperation a step is about: the one named, or the only one at the right stage."""
+    wanted = given.get("cooperation_id")
+    candidates = eligible(action, held)
+    if wanted is None:
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            raise RuleViolation("cooperation_id", _l("Choose the cooperation this step is about."))
+        raise RuleViolation(
+            "cooperation_id", _l("No cooperation of this ticket is at a stage for this step.")
+        )
+    named = next((c for c in held if c.id == wanted), None)
+    if named is None:
+        raise RuleViolation("cooperation_id", _l("Choose a cooperation of this ticket."))
+    if named not in candidates:
+        raise RuleViolation(
+            "cooperation_id",
+            _l(
+                "“%(title)s” is at the stage “%(stage)s”, where this step is not possible.",
+                title=named.title,
+                stage=STAGE_LABELS[named.stage],
+            ),
+        )
+    return named
+
+
+def _fair(name: str, fair_id: int | None, day: date, kinds: frozenset[str]) -> Fair | None:
+    if fair_id is None:
+        return None
+    fair = db.session.get(Fair, fair_id)
+    if fair is None or fair.kind not in kinds:
+        raise RuleViolation(name, _l("Choose one from the list."))
+    if fair.held_on > day:
+        raise RuleViolation(
+            name, _l("This was held on %(date)s, after that date.", date=fair.held_on.isoformat())
+        )
+    return fair
+
+
+def _of(outcome: Outcome) -> dict[str, Any]:
+    return {"cooperation_id": outcome.id, "cooperation": outcome.title}
+
+
+def _intention(ticket: Ticket, held: list[Outcome], given: dict[str, Any]) -> dict[str, Any]:
     form, day = given["cooperation_form"], given["intention_date"]
-    db.session.add(Outcome(ticket_id=ticket.id, cooperation_form=form, intention_date=day))
-    return {"cooperation_form": form, "intention_date": day.isoformat()}
+    university_id = given.get("university_id", ticket.university_id)
+    if "university_id" in given:
+        university = db.session.get(University, university_id)
+        if university is None or not university.active:
+            raise RuleViolation("university_id", _l("Choose an active partner university."))
+    fair = _fair("intention_fair_id", given.get("intention_fair_id"), day, FAIRS)
+    outcome = Outcome(
+        ticket_id=ticket.id,
+        title=given["title"],
+        cooperation_form=form,
+        intention_date=day,
+        university_id=university_id,
+        intention_fair_id=fair.id if fair else None,
+    )
+    db.session.add(outcome)
+    db.session.flush()  # its id goes into the event (the ticket has not changed yet)
+    held.append(outcome)
+    details = {**_of(outcome), "cooperation_form": form, "intention_date": day.isoformat()}
+    if fair is not None:
+        details["fair"] = fair.title
+    return details
 
 
-def _agreement(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
-    outcome = current_outcome(ticket)
-    assert outcome is not None  # the state guarantees an intention
+def _agreement(ticket: Ticket, held: list[Outcome], given: dict[str, Any]) -> dict[str, Any]:
+    outcome = _which("sign_agreement", held, given)
     number, amount = given["agreement_number"], given["amount"]
     day = _not_before("agreement_date", given["agreement_date"], outcome.intention_date)
+    fair = _fair("agreement_fair_id", given.get("agreement_fair_id"), day, FAIRS_AND_CEREMONIES)
     outcome.agreement_number, outcome.agreement_date, outcome.amount = number, day, amount
-    return {"agreement_number": number, "agreement_date": day.isoformat(), "amount": str(amount)}
+    outcome.agreement_fair_id = fair.id if fair else None
+    details = {
+        **_of(outcome),
+        "agreement_number": number,
+        "agreement_date": day.isoformat(),
+        "amount": str(amount),
+    }
+    if fair is not None:
+        details["fair"] = fair.title
+    return details
 
 
-def _land(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
-    outcome = current_outcome(ticket)
-    assert outcome is not None and outcome.agreement_date is not None
+def _land(ticket: Ticket, held: list[Outcome], given: dict[str, Any]) -> dict[str, Any]:
+    outcome = _which("land", held, given)
+    assert outcome.agreement_date is not None  # the stage guarantees it
     day = _not_before("landed_date", given["landed_date"], outcome.agreement_date)
     benefit = given["economic_benefit"]
     outcome.landed_date = day
     outcome.landing_description = given["landing_description"]
     outcome.economic_benefit = benefit
-    _finish(ticket)
-    return {
+    outcome.cost_saving = given.get("cost_saving")
+    outcome.satisfaction = given.get("satisfaction")
+    details = {
+        **_of(outcome),
         "landed_date": day.isoformat(),
         "landing_description": given["landing_description"],
         "economic_benefit": str(benefit),
     }
+    if outcome.cost_saving is not None:
+        details["cost_saving"] = str(outcome.cost_saving)
+    if outcome.satisfaction is not None:
+        details["satisfaction"] = outcome.satisfaction
+    return details
 
 
-def _abandon(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any]:
-    outcome = current_outcome(ticket)
-    if outcome is not None:
-        outcome.abandoned_reason = given["reason"]
-    _finish(ticket)
-    return {}
+def _abandon(ticket: Ticket, held: list[Outcome], given: dict[str, Any]) -> dict[str, Any]:
+    outcome = _which("abandon", held, given)
+    outcome.abandoned_reason = given["reason"]
+    return _of(outcome)
+
+
+CooperationEffect = Callable[[Ticket, list[Outcome], dict[str, Any]], dict[str, Any]]
+COOPERATION_EFFECTS: dict[str, CooperationEffect] = {
+    "record_intention": _intention,
+    "sign_agreement": _agreement,
+    "land": _land,
+    "abandon": _abandon,
+}
+
+
+def _follow_cooperations(
+    t: Transition, ticket: Ticket, given: dict[str, Any]
+) -> tuple[dict[str, Any], State]:
+    """Apply one step of one cooperation; the ticket's state follows all of them."""
+    held = cooperations(ticket)
+    details = COOPERATION_EFFECTS[t.action](ticket, held, given)
+    state = state_of_cooperations(c.stage for c in held)
+    if state in TERMINAL and ticket.finished_at is None:
+        _finish(ticket)
+    return details, state
 
 
 def _withdraw(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
@@ -252,9 +383,5 @@ EFFECTS: dict[str, Effect] = {
     "resolve": _resolve,
     "reopen": _reopen,
     "close": _close,
-    "record_intention": _intention,
-    "sign_agreement": _agreement,
-    "land": _land,
-    "abandon": _abandon,
     "withdraw": _withdraw,
 }

@@ -111,7 +111,7 @@ def form_field(f: Field) -> WTField:
     """The form field for one typed field of the transition table (the service re-checks)."""
     required = [DataRequired()] if f.required else [Optional()]
     if f.kind is Kind.ID:  # the view fills the choices
-        return SelectField(f.label, coerce=optional_int, validators=required)
+        return SelectField(f.label, coerce=optional_int, validators=required, description=f.help)
     if f.kind is Kind.TEXT:
         widget = TextAreaField if f.multiline else StringField
         return widget(f.label, [*required, Length(max=f.max_length)], description=f.help)
@@ -120,13 +120,17 @@ def form_field(f: Field) -> WTField:
     if f.kind is Kind.MONEY:
         return DecimalField(
             f.label,
-            [InputRequired(), _finite, NumberRange(min=0, max=MONEY_MAX, message=MONEY_RANGE)],
+            [
+                InputRequired() if f.required else Optional(),
+                _finite,
+                NumberRange(min=0, max=MONEY_MAX, message=MONEY_RANGE),
+            ],
             render_kw={"inputmode": "decimal", "step": "0.01", "min": "0"},
         )
     if f.kind is Kind.CHOICE:
         return SelectField(f.label, choices=_choices(f.choices), validators=required)
     if f.kind is Kind.SCORE:
-        return SelectField(f.label, choices=[("", _l("No score")), *SCORES])
+        return SelectField(f.label, choices=[("", _l("No score")), *SCORES], default="")
     raise ValueError(f"no form field for {f.kind}")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ticketing import db
 from ticketing.accounts.models import User
 from ticketing.errors import StaleTicket
+from ticketing.records import tallies as work_records
 from ticketing.reports import tallies
 from ticketing.search import index as search
 from ticketing.tickets.models import Ticket, TicketEvent
@@ -44,6 +45,7 @@ def record(
     )
     db.session.add(event)
     moved = tallies.moves(ticket)
+    worked = work_records.moves(ticket)
     if db.session.is_modified(ticket, include_collections=False) or ticket in db.session.new:
         ticket.updated_at = now  # part of the change's own UPDATE (one version step)
     else:
@@ -61,6 +63,7 @@ def record(
     except StaleDataError:  # another request changed the ticket since we read it
         raise StaleTicket() from None
     tallies.count(event, moved)
+    work_records.count(ticket, event, worked)
     if action in search.DOCUMENT_ACTIONS:
         search.index_ticket(ticket, ticket.enterprise.name)
     return event

@@ -131,6 +131,10 @@ class Ticket(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # the campaign (专项行动) it was filed in, set when it is submitted
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    # the enterprise's park and county when the ticket was filed (the dashboard's snapshot,
+    # set by reports/tallies.py), so a later move of the enterprise leaves the figures as filed
+    filed_park_id: Mapped[int | None] = mapped_column(ForeignKey("park.id"), index=True)
+    filed_county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), index=True)
 
     __mapper_args__ = {"version_id_col": version}
 

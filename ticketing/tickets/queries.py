@@ -12,7 +12,9 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ticketing import db
 from ticketing.accounts.models import User
+from ticketing.db import local_today
 from ticketing.errors import NotFound
+from ticketing.fairs.models import Fair
 from ticketing.orgs.models import Enterprise
 from ticketing.outcomes.models import Outcome
 from ticketing.permissions import can_see_internal, visible_tickets
@@ -216,9 +218,33 @@ _TIMELINE = {
 
 
 def outcomes_of(ticket: Ticket) -> list[Outcome]:
+    """The ticket's cooperations with their university and fairs, oldest first (one query)."""
     if ticket.state not in WITH_OUTCOMES:
         return []
-    query = select(Outcome).where(Outcome.ticket_id == ticket.id).order_by(Outcome.id)
+    query = (
+        select(Outcome)
+        .where(Outcome.ticket_id == ticket.id)
+        .order_by(Outcome.id)
+        .options(
+            joinedload(Outcome.university),
+            joinedload(Outcome.intention_fair),
+            joinedload(Outcome.agreement_fair),
+        )
+    )
+    return list(db.session.scalars(query))
+
+
+FAIRS_OFFERED = 60
+
+
+def fair_choices() -> list[Fair]:
+    """The fairs and ceremonies held so far, latest first: where a cooperation was reached."""
+    query = (
+        select(Fair)
+        .where(Fair.held_on <= local_today())
+        .order_by(Fair.held_on.desc(), Fair.id.desc())
+        .limit(FAIRS_OFFERED)
+    )
     return list(db.session.scalars(query))
 
 

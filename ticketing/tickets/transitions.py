@@ -2,7 +2,8 @@
 
 perform() reads the transition table (workflow.py), checks the state and the actor's
 relation to the ticket (permissions.py), coerces the data by the table's typed fields
-(fields.py), applies the action's effect (effects.py), sets the due time of the next step
+(fields.py), applies the action's effect (effects.py: a step of one cooperation leads to the
+state that follows from all the ticket's cooperations), sets the due time of the next step
 (deadlines.py) and writes the one history event (history.py).
 """
 
@@ -81,10 +82,10 @@ def perform(
     clean = fields.given(t, data, not_before=filed_on(ticket))
     from_state = ticket.state
     with db.session.no_autoflush:  # one UPDATE of the ticket, so one version step
-        details = effects.apply(t, ticket, actor, clean)
-        ticket.state = t.target
+        details, target = effects.apply(t, ticket, actor, clean)
+        ticket.state = target
         ticket.updated_at = db.utcnow()
         ticket.due_at = deadlines.due_at(
-            t.target, ticket.priority, ticket.updated_at, current_app.config["TIME_TARGETS"]
+            target, ticket.priority, ticket.updated_at, current_app.config["TIME_TARGETS"]
         )
-    return record(ticket, actor, action, from_state, t.target, details)
+    return record(ticket, actor, action, from_state, target, details)

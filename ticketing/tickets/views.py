@@ -28,7 +28,8 @@ from ticketing.db import local_today
 from ticketing.errors import DomainError, NotFound
 from ticketing.i18n import labels
 from ticketing.orgs import queries as org_queries
-from ticketing.tickets import queries, queues, services, todos, transitions
+from ticketing.outcomes.models import Outcome
+from ticketing.tickets import effects, queries, queues, services, todos, transitions
 from ticketing.tickets.forms import (
     CONFIDENTIAL_HINT,
     FILES_AT_FILING,
@@ -40,6 +41,7 @@ from ticketing.tickets.forms import (
     action_form_class,
 )
 from ticketing.tickets.models import Ticket
+from ticketing.workflow import STEP_STAGES
 
 bp = Blueprint("tickets", __name__)
 
@@ -187,9 +189,15 @@ def _version(form: Any) -> int | None:
     return int(raw) if raw and str(raw).isdigit() else None
 
 
-def _action_forms(ticket: Ticket, posted: dict[str, Any] | None = None) -> dict[str, Any]:
+def _action_forms(
+    ticket: Ticket, posted: dict[str, Any] | None = None, outcomes: list[Outcome] | None = None
+) -> dict[str, Any]:
     forms = dict(posted or {})
+    if outcomes is None:
+        outcomes = queries.outcomes_of(ticket)
     for t in transitions.available(ticket, current_user):
+        if t.action in STEP_STAGES and not effects.eligible(t.action, outcomes):
+            continue  # no cooperation of the ticket is at a stage for this step
         if t.action not in forms:
             form = action_form_class(t.action)(prefix=t.action, formdata=None)
             form.version.data = ticket.version
@@ -199,9 +207,7 @@ def _action_forms(ticket: Ticket, posted: dict[str, Any] | None = None) -> dict[
         if "university_id" in form:
             if universities is None:
                 universities = org_queries.university_choices()
-            form.university_id.choices = [("", _("Choose…"))] + [
-                (uid, name) for uid, name in universities if uid != ticket.university_id
-            ]
+            form.university_id.choices = [("", _("Choose…"))] + partner_first(ticket, universities)
         if "expert_id" in form:
             now = db.utcnow()
             experts = [
@@ -215,7 +221,51 @@ def _action_forms(ticket: Ticket, posted: dict[str, Any] | None = None) -> dict[
             form.experts = experts
             form.now = now
         form.transition = workflow.BY_ACTION[action]
+    _cooperation_choices(forms, ticket, outcomes)
     return forms
+
+
+def _cooperation_choices(forms: dict[str, Any], ticket: Ticket, outcomes: list[Outcome]) -> None:
+    """The choices of the cooperation steps: which cooperation (preselected when only one
+    fits), the university (the ticket's by default) and the fair or ceremony."""
+    fairs = None
+    for action, form in forms.items():
+        if "cooperation_id" in form:
+            fitting = effects.eligible(action, outcomes)
+            form.cooperation_id.choices = [("", _("Choose…"))] + [
+                (o.id, _cooperation_label(o)) for o in fitting
+            ]
+            if len(fitting) == 1 and form.cooperation_id.data is None:
+                form.cooperation_id.data = fitting[0].id
+        if action == "record_intention":  # left empty: the ticket's university
+            form.university_id.choices[0] = ("", _("The ticket's university"))
+        for name, kinds in (("intention_fair_id", ("fair",)), ("agreement_fair_id", None)):
+            if name in form:
+                fairs = queries.fair_choices() if fairs is None else fairs
+                form[name].choices = [("", _("None"))] + [
+                    (f.id, f"{f.held_on.isoformat()} {f.title}")
+                    for f in fairs
+                    if kinds is None or f.kind in kinds
+                ]
+
+
+def _cooperation_label(outcome: Outcome) -> str:
+    stage = workflow.STAGE_LABELS[outcome.stage]
+    form = workflow.COOPERATION_FORM_LABELS.get(outcome.cooperation_form, "")
+    return " · ".join(str(part) for part in (outcome.title or form, form, stage) if part)
+
+
+def partner_first(ticket: Ticket, universities: list[Any]) -> list[tuple[int, str]]:
+    """The universities to route to, the enterprise's partner university (一企一校) first and
+    labelled as such; the ticket's present university left out."""
+    partner = ticket.enterprise.partner_university_id if ticket.enterprise else None
+    choices = [(uid, name) for uid, name in universities if uid != ticket.university_id]
+    first = [
+        (uid, _("%(name)s (partner university)", name=name))
+        for uid, name in choices
+        if uid == partner
+    ]
+    return first + [(uid, name) for uid, name in choices if uid != partner]
 
 
 def _expert_label(expert: account_queries.ExpertChoice, now: datetime) -> str:
@@ -257,16 +307,18 @@ def _render_ticket(
     if confidential_form is None:
         confidential_form = ConfidentialForm(formdata=None)
         confidential_form.version.data = ticket.version
+    outcomes = queries.outcomes_of(ticket)
     page = render_template(
         "tickets/detail.html",
         ticket=ticket,
-        forms=_action_forms(ticket, posted),
+        forms=_action_forms(ticket, posted, outcomes),
         open_action=next(iter(posted), None) if posted else None,
         error=error,
         timeline=queries.timeline(
             ticket, current_user, before=queues.Cursor.parse(request.args.get("earlier"))
         ),
-        outcomes=queries.outcomes_of(ticket),
+        outcomes=outcomes,
+        stage_labels=workflow.STAGE_LABELS,
         comment_form=comment_form or CommentForm(formdata=None),
         file_form=file_form or AttachmentForm(formdata=None),
         visit_form=visit_form or _new_visit_form(ticket),

@@ -1,0 +1,1 @@
+"""Rewards, the yearly work records of commissioners and experts, and university records."""
