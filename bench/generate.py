@@ -209,6 +209,7 @@ class Zone:
         self.serials: dict[int, int] = {}
         self.enterprise_names: dict[int, str] = {}
         self.county_of: dict[int, int] = {}
+        self.partner_of: dict[int, int] = {}
         self.campaigns: list[tuple[int, date, date, frozenset[int]]] = []
         # the ticket with the longest history: filed ~8 weeks ago, still in progress
         self.busy_id = max(1, tickets - tickets // 20)
@@ -231,8 +232,12 @@ class Zone:
             "key_enterprise",
         )  # fmt: skip
         for i in range(1, self.enterprises + 1):
-            county = rng.randrange(len(words.COUNTIES))
+            # four in five enterprises sit in a park, and a park lies in one county; the rest
+            # are elsewhere in a county of the zone
+            park = None if i % 5 == 0 else 1 + i % len(words.PARKS)
+            county = park - 1 if park else rng.randrange(len(words.COUNTIES))
             self.county_of[i] = county + 1
+            self.partner_of[i] = 1 + i % self.university_count
             code = credit_code.complete(f"9114{words.COUNTIES[county][1][2:]}MA{i:07d}")
             industry = rng.choice(words.INDUSTRIES)
             self.enterprise_names[i] = words.enterprise_name(i, industry)
@@ -240,10 +245,10 @@ class Zone:
                 "enterprise",
                 cols,
                 (
-                    i, self.enterprise_names[i], code, 1 + i % len(words.PARKS),
+                    i, self.enterprise_names[i], code, park,
                     county + 1, industry, words.person(rng), f"0355-{rng.randrange(10**6, 10**7)}",
                     f"长治市{rng.choice(words.ROADS)}{rng.randrange(1, 999)}号", True, created,
-                    1 + i % self.university_count, i % 10 == 0,
+                    self.partner_of[i], i % 10 == 0,
                 ),
             )  # fmt: skip
         self.campaign_rows(sink, created)
@@ -425,7 +430,13 @@ class Zone:
             actor, target, t.submitted_at = t.filer_id, S.SUBMITTED, at
         elif action == "route":
             choices = [u for u in self.liaisons if u not in t.universities] or list(self.liaisons)
-            t.university_id = 1 if t.id == self.busy_id else rng.choice(choices)
+            partner = self.partner_of[t.enterprise_id]
+            if t.id == self.busy_id:
+                t.university_id = 1
+            elif partner in choices and rng.random() < 0.8:  # 一企一校: the partner first
+                t.university_id = partner
+            else:
+                t.university_id = rng.choice(choices)
             t.universities.add(t.university_id)
             t.routed_at, target = at, S.UNIVERSITY_ASSIGNED
             data = {

@@ -236,6 +236,8 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
             "WHERE u.login = 'bench-liaison' AND t.state = 'university_assigned' "
             "ORDER BY t.id LIMIT 1"
         )
+        campaign = one("SELECT id FROM campaign ORDER BY id DESC LIMIT 1 OFFSET 1")
+        year = str(one("SELECT starts_on FROM campaign WHERE id = :c", c=campaign))[:4]
     deep = deep_page(engine)
     token = {role: c.token for role, c in clients.items()}
     route = [
@@ -272,6 +274,34 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
         Scenario("admin: search by number", "admin", [f"/queue/all?q={number}"]),
         Scenario(f"expert: ticket page, longest history ({busy})", "expert", [f"/tickets/{busy}"]),
         Scenario("admin: dashboard", "admin", ["/dashboard"]),
+        Scenario("admin: dashboard, one year", "admin", [f"/dashboard?year={year}"]),
+        Scenario(
+            "admin: dashboard, a quarter, a park and a category",
+            "admin",
+            [f"/dashboard?year={year}&quarter=3&park=1&category=tech_upgrade"],
+        ),
+        Scenario("admin: dashboard, a campaign", "admin", [f"/dashboard?campaign={campaign}"]),
+        Scenario("liaison: dashboard (their university)", "liaison", ["/dashboard"]),
+        Scenario(
+            "admin: tickets behind a figure (a year's resolved)",
+            "admin",
+            [f"/reports/tickets?figure=resolved&year={year}"],
+        ),
+        Scenario(
+            "admin: cooperations behind a figure (a year's agreements)",
+            "admin",
+            [f"/reports/cooperations?figure=agreements&year={year}"],
+        ),
+        Scenario("admin: yearly report", "admin", [f"/reports/yearly?year={year}"]),
+        Scenario("admin: campaign page", "admin", [f"/campaigns/{campaign}"]),
+        Scenario(
+            "admin: experts' work records, one year", "admin", [f"/records/experts?year={year}"]
+        ),
+        Scenario(
+            "admin: commissioners' work records, one year",
+            "admin",
+            [f"/records/commissioners?year={year}"],
+        ),
         Scenario(
             "expert: enterprise page (their busiest enterprise)",
             "expert",

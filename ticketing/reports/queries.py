@@ -21,16 +21,18 @@ from sqlalchemy import (
     String,
     case,
     cast,
+    exists,
     func,
     literal,
     null,
     select,
     true,
+    tuple_,
     union_all,
 )
 
 from ticketing import db
-from ticketing.accounts.models import User
+from ticketing.accounts.models import Role, RoleGrant, User
 from ticketing.campaigns.models import Campaign
 from ticketing.orgs.models import County, Enterprise, Park, University
 from ticketing.outcomes.models import Outcome
@@ -101,17 +103,73 @@ def _group_key(name: str) -> Any:
     return cast(columns[name], String)
 
 
-def dashboard(filters: Filters) -> Dashboard:
-    """Every figure of the page: two statements, whatever the number of tickets."""
-    where = _where(FactTally, filters)
+GROUP_COLUMNS = {
+    "month": FactTally.month,
+    "category": FactTally.category,
+    "park": FactTally.park_id,
+    "county": FactTally.county_id,
+    "university": FactTally.university_id,
+}
+
+
+def _fact_sums(where: list[ColumnElement[bool]]) -> Any:
+    """The sums of every measure in total and by each grouping, as (kind, key, *sums) rows.
+
+    PostgreSQL reads the filtered tally rows once (GROUPING SETS); SQLite, which has no
+    grouping sets, once per grouping (UNION ALL). The one dialect-specific choice here."""
     sums = [func.coalesce(func.sum(getattr(FactTally, name)), 0) for name in MEASURES]
+    if db.dialect_name() == "postgresql":
+        columns = list(GROUP_COLUMNS.values())
+        sets = func.grouping_sets(tuple_(), *(tuple_(column) for column in columns))
+        return select(func.grouping(*columns), *columns, *sums).where(*where).group_by(sets)
     parts = []
     for name in GROUPS:
         key = _group_key(name)
         part = select(literal(name), key, *sums).where(*where)
         parts.append(part if name == "total" else part.group_by(key))
+    return union_all(*parts)
+
+
+def _fact_rows(where: list[ColumnElement[bool]]) -> list[tuple[str, str, list[Any]]]:
+    """(grouping, key, sums) whatever the database."""
+    found = []
+    if db.dialect_name() == "postgresql":
+        names = list(GROUP_COLUMNS)
+        for mask, *rest in db.rows(_fact_sums(where)):
+            keys, values = rest[: len(names)], rest[len(names) :]
+            # grouping() sets a bit for each column left out of the row's grouping
+            grouped = [n for i, n in enumerate(names) if not mask & (1 << (len(names) - 1 - i))]
+            if not grouped:
+                found.append(("total", "", values))
+            else:
+                key = keys[names.index(grouped[0])]
+                found.append((grouped[0], str(key), values))
+        return found
+    return [(kind, str(key), values) for kind, key, *values in db.rows(_fact_sums(where))]
+
+
+def _reached(kind: str, subject: Any, filters: Filters) -> Any:
+    """Whether `subject` has a tally row of `kind` within the filters: one index probe per
+    subject that stops at the first row found (a distinct count over the tally would read
+    every row of the period)."""
+    probe = (
+        select(literal(1))
+        .where(
+            ReachTally.kind == kind,
+            ReachTally.subject_id == subject,
+            ReachTally.n > 0,
+            *_where(ReachTally, filters),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return probe.is_not(None)
+
+
+def dashboard(filters: Filters) -> Dashboard:
+    """Every figure of the page: two statements, whatever the number of tickets."""
     result = Dashboard(groups={name: {} for name in GROUPS[1:]})
-    for kind, key, *values in db.rows(union_all(*parts)):
+    for kind, key, values in _fact_rows(_where(FactTally, filters)):
         figures = dict(zip(MEASURES, values, strict=True))
         figures = {
             k: Decimal(v) if k in ("amount", "benefit") else int(v) for k, v in figures.items()
@@ -119,12 +177,17 @@ def dashboard(filters: Filters) -> Dashboard:
         if kind == "total":
             result.total = figures
         elif any(figures.values()):
-            result.groups[kind][str(key)] = figures
+            result.groups[kind][key] = figures
+    if not result.total:
+        result.total = dict.fromkeys(MEASURES, 0)
+    expert = exists().where(RoleGrant.user_id == User.id, RoleGrant.role == Role.EXPERT)
     reach = [
-        select(literal(kind), func.count(func.distinct(ReachTally.subject_id))).where(
-            ReachTally.kind == kind, ReachTally.n > 0, *_where(ReachTally, filters)
-        )
-        for kind in ("enterprise", "expert")
+        select(literal("enterprise"), func.count(Enterprise.id)).where(
+            _reached("enterprise", Enterprise.id, filters)
+        ),
+        select(literal("expert"), func.count(User.id)).where(
+            expert, _reached("expert", User.id, filters)
+        ),
     ]
     every = select(literal("all_enterprises"), func.count(Enterprise.id)).where(
         Enterprise.active.is_(True),

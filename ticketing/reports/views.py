@@ -14,10 +14,11 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ticketing import db
 from ticketing.accounts.models import Role
 from ticketing.permissions import is_admin
-from ticketing.reports import exports, queries
-from ticketing.reports.filters import parse
+from ticketing.reports import exports, periods, queries
+from ticketing.reports.filters import Filters, parse
 from ticketing.reports.measures import COOPERATION_PREDICATES, TICKET_PREDICATES
 from ticketing.tickets.models import CATEGORY_LABELS
 from ticketing.values import row_id
@@ -169,3 +170,39 @@ def tickets() -> Any:
 @dashboard_required
 def cooperations() -> Any:
     return _list("cooperations")
+
+
+def _period(monthly: bool) -> Any:
+    """The monthly or yearly report: this month (or year) unless one is asked for; the zone's
+    for admins, their university's for liaisons (and for an admin who picks one)."""
+    asked, errors = parse(request.args, current_user)
+    today = db.local_today()
+    year = asked.year or today.year
+    month = (asked.month or (today.month if year == today.year else 12)) if monthly else None
+    filters = Filters(year=year, month=month, university=asked.university)
+    report = periods.period_report(filters)
+    rows = periods.summary_rows(report)
+    download = request.args.get("format")
+    if download in ("xlsx", "csv"):
+        name = _("Monthly report") if monthly else _("Yearly report")
+        name = f"{name} {year}" + (f"-{month:02d}" if month else "")
+        headers = [_("Figure"), _("Value")]
+        if download == "xlsx":
+            return exports.as_xlsx(name, name, headers, rows)
+        return exports.as_csv(name, headers, rows)
+    page = render_template(
+        "reports/period.html", report=report, rows=rows, errors=errors, names=queries.names()
+    )
+    return page
+
+
+@bp.get("/reports/monthly")
+@dashboard_required
+def monthly() -> Any:
+    return _period(monthly=True)
+
+
+@bp.get("/reports/yearly")
+@dashboard_required
+def yearly() -> Any:
+    return _period(monthly=False)
