@@ -211,6 +211,9 @@ def title_matches_heading(page: Page, lang: str) -> None:
     title = page.title()
     own, _, app = title.rpartition(" · ")
     assert app == APP_NAME[lang], title
+    zone = page.locator("header .brand .zone")  # a zone's name comes between, when there is one
+    if zone.count():
+        own = own.removesuffix(" · " + zone.inner_text().strip())
     heading = " ".join(page.locator("h1").first.inner_text().split())
     own = " ".join(own.split())
     assert own and (own in heading or heading in own), f"title {title!r} vs heading {heading!r}"
