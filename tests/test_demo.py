@@ -4,6 +4,7 @@ other zones' worlds load with `flask demo --world`, and a malformed file is refu
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from collections import Counter
 from pathlib import Path
@@ -19,9 +20,9 @@ from ticketing.campaigns.models import Campaign
 from ticketing.demo.world import check, read_world
 from ticketing.orgs import credit_code
 from ticketing.orgs.models import Enterprise, RegionAgreement
-from ticketing.outcomes.models import Outcome
+from ticketing.outcomes.models import Outcome, Reward
 from ticketing.tickets.models import Ticket
-from ticketing.workflow import State
+from ticketing.workflow import Stage, State
 
 DEMO_PACKAGE = Path(demo.__file__).parent
 SMALL_WORLD = Path(__file__).parent / "demo_worlds" / "linfen_small.toml"
@@ -47,8 +48,8 @@ def test_demo_world(ctx) -> None:  # type: ignore[no-untyped-def]
     assert sum(Role.EXPERT in user.roles for user in experts) == 24
     codes = db.session.scalars(select(Enterprise.credit_code)).all()
     assert all(credit_code.is_valid(code) for code in codes)
-    assert count(Outcome) >= 40
-    assert count(Outcome, Outcome.agreement_date.is_not(None)) >= 30
+    assert count(Outcome) == 53  # 50 tickets' cooperations and three second ones
+    assert count(Outcome, Outcome.agreement_date.is_not(None)) == 36
     titles = Counter(db.session.scalars(select(Ticket.title)))
     assert max(titles.values()) <= 3
     for login, _role in demo.DEMO_LOGINS:
@@ -92,6 +93,125 @@ def test_the_demo_logins_have_work(ctx) -> None:  # type: ignore[no-untyped-def]
         Ticket.state == State.UNIVERSITY_ASSIGNED,
     )
     assert len(db.session.scalars(waiting).all()) >= 3
+
+
+def test_some_demo_problems_have_a_second_cooperation_shown_on_their_page(app, ctx, login) -> None:  # type: ignore[no-untyped-def]
+    """A second cooperation goes no further than the ticket's final state, so the ticket stays
+    in it; the ticket page lists both cooperations."""
+    demo.load()
+    db.session.commit()
+    several = (
+        select(Outcome.ticket_id).group_by(Outcome.ticket_id).having(func.count(Outcome.id) > 1)
+    )
+    tickets = db.session.scalars(select(Ticket).where(Ticket.id.in_(several))).all()
+    held = {}
+    for ticket in tickets:
+        outcomes = db.session.scalars(
+            select(Outcome).where(Outcome.ticket_id == ticket.id).order_by(Outcome.id)
+        ).all()
+        held[ticket.title] = (ticket.state, [o.stage for o in outcomes], outcomes)
+    assert {title: (state, stages) for title, (state, stages, _) in held.items()} == {
+        "研制车铣复合机床用高刚性电主轴": (State.OUTCOME_LANDED, [Stage.LANDED, Stage.AGREEMENT]),
+        "5G小基站功放效率低、整机功耗偏高": (
+            State.OUTCOME_AGREEMENT,
+            [Stage.AGREEMENT, Stage.INTENTION],
+        ),
+        "高强钢冲压件回弹补偿": (State.OUTCOME_AGREEMENT, [Stage.AGREEMENT, Stage.AGREEMENT]),
+    }
+    _, _, (first, second) = held["研制车铣复合机床用高刚性电主轴"]
+    assert first.title != second.title and second.cooperation_form == "tech_service"
+    assert first.agreement_number != second.agreement_number
+    assert second.intention_date >= first.landed_date
+    number = db.session.get(Ticket, first.ticket_id).number
+    page = login_as(app, "admin").get(f"/tickets/{number}").get_data(as_text=True)
+    assert first.title in page and second.title in page
+
+
+def test_the_demo_rewards_show_on_the_rewards_pages(app, ctx) -> None:  # type: ignore[no-untyped-def]
+    demo.load()
+    db.session.commit()
+    rewards = db.session.scalars(select(Reward).order_by(Reward.id)).all()
+    assert [(r.subject, r.name, r.decision) for r in rewards] == [
+        ("outcome", "科技成果转化奖", "awarded"),
+        ("outcome", "校企合作优秀项目", "awarded"),
+        ("commissioner", "优秀科技特派员", "nominated"),
+    ]
+    year = rewards[0].year
+    client = login_as(app, "admin")
+    pending = client.get("/records/rewards").get_data(as_text=True)  # to decide
+    assert "优秀科技特派员" in pending and "科技成果转化奖" not in pending
+    awarded = client.get(f"/records/rewards/awarded?year={year}").get_data(as_text=True)
+    assert "科技成果转化奖" in awarded and "校企合作优秀项目" in awarded
+    assert "优秀科技特派员" not in awarded
+
+
+def login_as(app, login: str):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text)
+    sent = {"login": login, "password": demo.DEMO_PASSWORD, "csrf_token": token.group(1)}
+    assert client.post("/login", data=sent).status_code == 302
+    return client
+
+
+def _problem(world, title: str) -> dict:  # type: ignore[no-untyped-def]
+    return next(p for e in world["enterprises"] for p in e["problems"] if p["title"] == title)
+
+
+SPINDLE, STAMPING = "研制车铣复合机床用高刚性电主轴", "高强钢冲压件回弹补偿"
+
+
+def _too_far(w) -> None:  # type: ignore[no-untyped-def]
+    _problem(w, STAMPING)["second_cooperation"]["stage"] = "landed"
+
+
+def _unpinned(w) -> None:  # type: ignore[no-untyped-def]
+    p = next(p for e in w["enterprises"] for p in e["problems"] if "state" not in p)
+    p["second_cooperation"] = {"stage": "intention"}
+
+
+def _unknown_form(w) -> None:  # type: ignore[no-untyped-def]
+    _problem(w, SPINDLE)["second_cooperation"]["form"] = "gift"
+
+
+def _no_such_problem(w) -> None:  # type: ignore[no-untyped-def]
+    w["rewards"][0]["problem"] = "不存在的问题"
+
+
+def _no_second(w) -> None:  # type: ignore[no-untyped-def]
+    del _problem(w, STAMPING)["second_cooperation"]
+    w["rewards"][1]["cooperation"] = 2
+
+
+def _amount_nominated(w) -> None:  # type: ignore[no-untyped-def]
+    w["rewards"][2]["amount"] = 3
+
+
+def _fair_park(w) -> None:  # type: ignore[no-untyped-def]
+    w["fairs"][0]["park"] = "月球园区"
+
+
+def _fair_links(w) -> None:  # type: ignore[no-untyped-def]
+    w["fairs"][1]["links"] = -1
+
+
+WORLD_MISTAKES = [
+    (_too_far, "has no cooperation further than 'agreement'"),
+    (_unpinned, "pin the problem's state to one with a cooperation"),
+    (_unknown_form, "unknown form of cooperation 'gift'"),
+    (_no_such_problem, "has no problem '不存在的问题'"),
+    (_no_second, "cooperation: expected 1, or 2 for a problem's second_cooperation"),
+    (_amount_nominated, "rewards[2].amount: an amount"),
+    (_fair_park, "fairs[0].park: unknown park '月球园区'"),
+    (_fair_links, "fairs[1].links: expected a whole number of at least 0"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), WORLD_MISTAKES)
+def test_a_wrong_second_cooperation_reward_or_fair_is_refused(change, message) -> None:  # type: ignore[no-untyped-def]
+    world = copy.deepcopy(read_world())
+    change(world)
+    problems = check(world)
+    assert any(message in problem for problem in problems), problems
 
 
 def test_the_builder_is_small() -> None:

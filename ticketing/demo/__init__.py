@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from ticketing import db
 from ticketing.accounts.models import User
-from ticketing.demo import results
+from ticketing.demo import fairs, results
 from ticketing.demo.builder import Builder
 from ticketing.demo.world import DEFAULT_WORLD, World, WorldError, read_world
 from ticketing.orgs.models import Zone
@@ -61,7 +61,9 @@ def load(world: World | None = None) -> str:
     builder.plan()
     builder.run()
     results.add_region_agreements(builder)
-    builder.fairs()
+    fairs.add_fairs(builder)
+    with db.frozen_clock(builder.end - timedelta(hours=8)):  # the afternoon before the last day
+        results.add_rewards(builder)
     db.session.flush()
     return summary(world)
 

@@ -16,24 +16,20 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, true
 
 from ticketing import db
 from ticketing.accounts.models import Role, User
 from ticketing.accounts.services import create_account
+from ticketing.demo.cooperations import CooperationSteps, second_steps
 from ticketing.demo.world import World, WorldError, final_action
-from ticketing.fairs import services as fair_services
-from ticketing.fairs.services import PRESENTABLE
 from ticketing.orgs import credit_code
 from ticketing.orgs.models import County, Enterprise, Park, University, Zone
 from ticketing.orgs.services import save_enterprise, save_university
-from ticketing.outcomes.models import Outcome
 from ticketing.tickets import services, transitions
-from ticketing.tickets.effects import current_outcome, open_ticket_count
+from ticketing.tickets.effects import open_ticket_count
 from ticketing.tickets.models import Category, Ticket
 from ticketing.workflow import BY_ACTION, TERMINAL, State, Transition, Who, path_to
 
@@ -75,7 +71,9 @@ class Plan:
         return self.problem["category"] in TECHNICAL
 
 
-class Builder:
+class Builder(CooperationSteps):
+    """Makes a world: organisations and people, then each ticket's planned steps in time order."""
+
     def __init__(self, world: World, password: str) -> None:
         self.world, self.password, self.zone = world, password, world["zone"]
         self.rng = random.Random(world["demo"]["seed"])
@@ -224,7 +222,7 @@ class Builder:
         steps = ["create", *self._detours(State.DRAFT, not actions)]
         for i, action in enumerate(actions):
             steps += [action, *self._detours(BY_ACTION[action].target, i == len(actions) - 1)]
-        return steps
+        return steps + second_steps(p.problem)  # a later cooperation, after the first's steps
 
     def _detours(self, state: State, ends: bool) -> list[str]:
         steps: list[str] = []
@@ -272,7 +270,8 @@ class Builder:
                 wait = self._resolve_target(p) / 24 * rng.uniform(*timing["in_progress_share"])
             else:
                 wait = rng.uniform(*timing["wait_days"][p.final])
-            anchor = self.end - timedelta(days=wait) - total
+            # not before the window the campaigns cover (a long history then waits less)
+            anchor = max(self.end - timedelta(days=wait) - total, self.start)
         times = _moments(anchor, gaps, jitters)
         over = times[-1] - (self.end - timedelta(hours=1))  # whole days keep working hours
         shift = timedelta(days=math.ceil(max(over, timedelta(0)) / timedelta(days=1)))
@@ -301,45 +300,6 @@ class Builder:
             p = self.plans[index]
             with db.frozen_clock(moment):
                 self._step(p, p.steps[i], moment.astimezone(db.ZONE_TIME).date())
-
-    def fairs(self) -> None:
-        """The world's fairs and ceremonies ([[fairs]]), through the fairs' services: each
-        presents `problems` open problems (one of them confidential), and the cooperations
-        reached (a fair: intentions) or signed (a ceremony: agreements) are linked to it."""
-        linked: set[int] = set()
-        for spec in self.world.get("fairs", []):
-            held_on = self.end.date() - timedelta(days=spec["days_ago"])
-            with db.frozen_clock(self.end - timedelta(days=max(spec["days_ago"], 0))):
-                park = db.session.scalar(select(Park.id).where(Park.name == spec.get("park")))
-                fair = fair_services.save_fair(
-                    None,
-                    self.admin,
-                    kind=spec["kind"],
-                    title=spec["title"],
-                    held_on=held_on,
-                    place=spec["place"],
-                    park_id=park,
-                    agenda=spec.get("agenda", ""),
-                    university_ids=[self.universities[k].id for k in spec.get("universities", [])],
-                )
-                self._present(fair, spec.get("problems", 0))
-                stage = "agreement" if spec["kind"] == "ceremony" else "intention"
-                signed = Outcome.agreement_date.is_not(None)
-                query = select(Outcome).where(Outcome.id.not_in(linked) if linked else true())
-                if stage == "agreement":
-                    query = query.where(signed)
-                chosen = db.session.scalars(query.order_by(Outcome.id).limit(spec["links"]))
-                for cooperation in chosen:
-                    fair_services.link_cooperation(fair, cooperation, stage, self.admin)
-                    linked.add(cooperation.id)
-
-    def _present(self, fair: Any, wanted: int) -> None:
-        """`wanted` open problems, the first confidential ones (one at most) among them."""
-        open_ = [p.ticket for p in self.plans if p.ticket and p.ticket.state in PRESENTABLE]
-        secret = [t for t in open_ if t.confidential][:1]
-        plain = [t for t in open_ if not t.confidential][: max(wanted - len(secret), 0)]
-        for ticket in [*plain[:3], *secret, *plain[3:]]:
-            fair_services.add_problem(fair, self.admin, ticket_id=ticket.id)
 
     def _step(self, p: Plan, step: str, day: date) -> None:
         if step == "create":
@@ -428,34 +388,6 @@ class Builder:
         score = self.rng.choice(self.world["story"]["satisfaction"])
         return {"satisfaction": score} if score else {}
 
-    def _record_intention(self, p: Plan, t: Ticket, day: date) -> dict[str, Any]:
-        form = self.rng.choice(self.world["outcomes"]["forms"][p.problem["category"]])
-        day, title = self._outcome_date(p, day, 3), self.world["outcomes"]["titles"][form]
-        return {"title": title.format(product=p.enterprise["product"]), "cooperation_form": form,
-                "intention_date": day}  # fmt: skip
-
-    def _sign_agreement(self, p: Plan, t: Ticket, day: date) -> dict[str, Any]:
-        form = getattr(current_outcome(t), "cooperation_form", "")
-        signed = self._outcome_date(p, day, 5)
-        self.agreements[signed.year] += 1
-        number = f"{self.zone['agreement_prefix']}-{signed.year}-{self.agreements[signed.year]:03d}"
-        amount = _money(self.rng.uniform(*self.world["outcomes"]["amounts"][form]))
-        return {"agreement_number": number, "agreement_date": signed, "amount": amount}
-
-    def _land(self, p: Plan, t: Ticket, day: date) -> dict[str, Any]:
-        outcomes, rng = self.world["outcomes"], self.rng
-        outcome = current_outcome(t)
-        amount = (outcome.amount if outcome else None) or Decimal(10)
-        text = rng.choice(outcomes["landings"][p.problem["category"]])
-        numbers = {"n": rng.randrange(3, 40), "m": rng.randrange(2, 6), "x": rng.randrange(3, 25)}
-        return {
-            "landed_date": self._outcome_date(p, day, 7),
-            "landing_description": text.format(
-                product=p.enterprise["product"], y=rng.randrange(15, 300), **numbers
-            ),
-            "economic_benefit": _money(float(amount) * rng.uniform(*outcomes["benefit_factor"])),
-        }
-
     def _pick_expert(self, p: Plan, ticket: Ticket) -> User:
         """An expert of the ticket's university with room left, preferring one whose
         industries fit; the showcase expert keeps room for the tickets planned for them."""
@@ -486,13 +418,6 @@ class Builder:
             chosen = self.rng.choices(pool, weights=weights)[0]
         self.assigned[chosen.id] += 1
         return chosen
-
-    def _outcome_date(self, p: Plan, today: date, back_days: int) -> date:
-        """A day up to `back_days` before today, not before the ticket's previous date."""
-        day = today - timedelta(days=self.rng.randint(0, back_days))
-        day = min(max(day, p.last_date or day), today)
-        p.last_date = day
-        return day
 
     # -- small helpers -------------------------------------------------------------------
 
@@ -537,7 +462,3 @@ def _moments(anchor: datetime, gaps: list[float], jitters: list[float]) -> list[
         moment = local.replace(microsecond=0).astimezone(UTC)
         out.append(moment)
     return out
-
-
-def _money(value: float) -> Decimal:
-    return Decimal(f"{value:.1f}")

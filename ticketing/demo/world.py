@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ticketing.demo import results
+from ticketing.demo import cooperations, fairs, results
 from ticketing.orgs import credit_code
 from ticketing.tickets.models import Category, Priority
 from ticketing.workflow import (
@@ -43,8 +43,7 @@ REQUIRED = (
     "showcase",
 )
 LISTS = ("universities", "experts", "commissioners", "enterprises", "detours")  # [[name]]
-# [[fairs]]: fairs and ceremonies, built after the tickets (builder.fairs)
-OPTIONAL = ("fairs", *results.OPTIONAL)
+OPTIONAL = (*fairs.OPTIONAL, *results.OPTIONAL)  # checked and built by those modules
 SHARED = ("demo", "story", "timing", "detours", "outcomes", "texts", "comments", "visits", "names")
 AUTHORS = {  # who writes a kind of comment → the states in which they may
     "expert": WITH_EXPERT - TERMINAL,
@@ -53,7 +52,8 @@ AUTHORS = {  # who writes a kind of comment → the states in which they may
     "admin": frozenset(State) - TERMINAL - {State.DRAFT},
 }
 LOGIN = re.compile(r"\S{1,60}")
-PINS = ("state", "university", "expert")  # what a problem may fix about its ticket
+# what a problem may fix about its ticket (a second cooperation: demo/cooperations.py)
+PINS = ("state", "university", "expert", "second_cooperation")
 MAX_PROBLEMS_SHOWN = 40
 TITLE_REPEATS = 3
 
@@ -108,8 +108,10 @@ def check(data: Mapping[str, Any]) -> list[str]:
         c.say(f"unknown table [{key}]")
     if not c.problems:
         c.world(data)
-    if not c.problems:  # campaigns, agreements, key enterprises (demo/results.py)
+    if not c.problems:  # the parts other modules build: results.py, fairs.py, cooperations.py
         results.check(data, c.say)
+        fairs.check(data, c.say)
+        cooperations.check(data, c.say)
     return c.problems
 
 
