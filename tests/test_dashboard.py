@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from html import unescape
+from typing import Any
 
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import text
 
 from ticketing import db
-from ticketing.outcomes.models import Outcome
-from ticketing.tickets.models import Ticket
+from ticketing.accounts.models import User
+from ticketing.campaigns import services as campaign_services
+from ticketing.orgs.models import County, Enterprise, Park, Zone
 
 FIGURE = re.compile(r'data-figure="([^"]+)" href="([^"]+)">([^<]*)</a>')
 
@@ -72,44 +75,140 @@ def test_every_figure_equals_its_list(make, world, login, ctx) -> None:  # type:
                 assert int(value) == len(rows), (query, name)
 
 
-def test_figures_equal_independent_sql(make, world, login, ctx) -> None:  # type: ignore[no-untyped-def]
+# Every headline figure as SQL written here, apart from the app's code: the tickets filed
+# (not drafts) in the period by their filing time in Asia/Shanghai (UTC+8, no DST), in the
+# park and county they were filed in, tagged to the campaign.
+INDEPENDENT = {
+    "filed": "SELECT count(*) FROM ticket t WHERE {w}",
+    "experts": "SELECT count(DISTINCT t.expert_id) FROM ticket t WHERE {w}",
+    "enterprises": "SELECT count(DISTINCT t.enterprise_id) FROM ticket t WHERE {w}",
+    "parks": "SELECT count(DISTINCT t.filed_park_id) FROM ticket t WHERE {w}",
+    "counties": "SELECT count(DISTINCT t.filed_county_id) FROM ticket t WHERE {w}",
+    "visits": "SELECT count(*) FROM visit v JOIN ticket t ON t.id = v.ticket_id WHERE {w}",
+    "returned": "SELECT count(*) FROM ticket t WHERE {w} AND t.returned_at IS NOT NULL"
+    " AND t.state = 'submitted'",
+    "intentions": "SELECT count(*) FROM outcome o JOIN ticket t ON t.id = o.ticket_id WHERE {w}",
+    "agreements": "SELECT count(*) FROM outcome o JOIN ticket t ON t.id = o.ticket_id"
+    " WHERE {w} AND o.agreement_date IS NOT NULL",
+    "amount": "SELECT coalesce(sum(o.amount), 0) FROM outcome o JOIN ticket t"
+    " ON t.id = o.ticket_id WHERE {w} AND o.agreement_date IS NOT NULL",
+    "landed": "SELECT count(*) FROM outcome o JOIN ticket t ON t.id = o.ticket_id"
+    " WHERE {w} AND o.landed_date IS NOT NULL",
+    "benefit": "SELECT coalesce(sum(o.economic_benefit), 0) FROM outcome o JOIN ticket t"
+    " ON t.id = o.ticket_id WHERE {w} AND o.landed_date IS NOT NULL",
+}
+
+
+def _independent(figure: str, where: str, params: dict[str, Any]) -> str:
+    value = db.session.execute(text(INDEPENDENT[figure].format(w=where)), params).scalar()
+    if figure in ("amount", "benefit"):
+        return f"{Decimal(value or 0):.2f}"
+    return str(value)
+
+
+def _place_and_campaign(make, world) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """_build's tickets, then enterprise A moves into a park and a county, and a campaign of
+    that park runs in June 2025 with two more problems filed during it and one after."""
     _build(make, world)
-    figures = _figures(login(world.admin).get("/dashboard?year=2025").get_data(as_text=True))
-    start, end = datetime(2024, 12, 31, 16, tzinfo=UTC), datetime(2025, 12, 31, 16, tzinfo=UTC)
-    filed = db.session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.state != "draft", Ticket.submitted_at >= start, Ticket.submitted_at < end
+    with make.app.app_context():
+        zone = Zone(code="DT", name="看板区")
+        db.session.add(zone)
+        db.session.flush()
+        park, county = (
+            Park(zone_id=zone.id, name="看板园区"),
+            County(zone_id=zone.id, name="看板县"),
         )
-    )
-    coops = db.session.scalar(
-        select(func.count(Outcome.id))
-        .join(Ticket, Ticket.id == Outcome.ticket_id)
-        .where(Ticket.submitted_at >= start, Ticket.submitted_at < end)
-    )
-    agreed = db.session.scalar(
-        select(func.count(Outcome.id))
-        .join(Ticket, Ticket.id == Outcome.ticket_id)
-        .where(
-            Outcome.agreement_date.is_not(None),
-            Ticket.submitted_at >= start,
-            Ticket.submitted_at < end,
+        db.session.add_all([park, county])
+        db.session.flush()
+        # saved before the move: saving a campaign rebuilds the tallies, and the rebuild
+        # gives the tickets filed without a park or county their enterprise's current ones
+        campaign = campaign_services.save_campaign(
+            None,
+            db.session.get(User, world.admin.id),
+            name="博士专家企业行·看板",
+            starts_on=date(2025, 6, 1),
+            ends_on=date(2025, 6, 30),
+            park_ids=[park.id],
         )
-    )
-    assert (filed, coops, agreed) == (3, 2, 2)
-    assert figures["filed"][1] == str(filed)
-    assert figures["intentions"][1] == str(coops)
-    assert figures["agreements"][1] == str(agreed)
+        enterprise = db.session.get(Enterprise, world.enterprise_a.id)
+        enterprise.park_id, enterprise.county_id = park.id, county.id
+        db.session.commit()
+        ids = (park.id, county.id, campaign.id)
+    for when, state in (
+        (datetime(2025, 6, 2, tzinfo=UTC), "outcome_landed"),
+        (datetime(2025, 6, 9, tzinfo=UTC), "outcome_intention"),
+        (datetime(2025, 7, 9, tzinfo=UTC), "resolved"),
+    ):
+        with db.frozen_clock(when):
+            make.ticket(world, state)
+    return ids
 
 
-def test_liaison_sees_their_university_and_commissioner_nothing(make, world, login, ctx) -> None:  # type: ignore[no-untyped-def]
+def test_every_headline_figure_equals_independent_sql(make, world, login, ctx) -> None:  # type: ignore[no-untyped-def]
+    park, county, campaign = _place_and_campaign(make, world)
+    client = login(world.admin)
+    filed_at = "coalesce(t.submitted_at, t.created_at)"
+    cases = [
+        ("", "1 = 1", {}),
+        (
+            "?year=2025",
+            f"{filed_at} >= :start AND {filed_at} < :end",
+            {
+                "start": datetime(2024, 12, 31, 16, tzinfo=UTC),
+                "end": datetime(2025, 12, 31, 16, tzinfo=UTC),
+            },
+        ),
+        (
+            "?year=2025&quarter=2",
+            f"{filed_at} >= :start AND {filed_at} < :end",
+            {
+                "start": datetime(2025, 3, 31, 16, tzinfo=UTC),
+                "end": datetime(2025, 6, 30, 16, tzinfo=UTC),
+            },
+        ),
+        (f"?park={park}", "t.filed_park_id = :park", {"park": park}),
+        (f"?county={county}", "t.filed_county_id = :county", {"county": county}),
+        (f"?campaign={campaign}", "t.campaign_id = :campaign", {"campaign": campaign}),
+        (
+            f"?university={world.u1.id}&category=tech_upgrade",
+            "t.university_id = :u AND t.category = 'tech_upgrade'",
+            {"u": world.u1.id},
+        ),
+    ]
+    seen = set()
+    for query, where, params in cases:
+        page = client.get("/dashboard" + query).get_data(as_text=True)
+        figures = _figures(page)
+        where = f"t.state <> 'draft' AND {where}"
+        for figure in INDEPENDENT:
+            expected = _independent(figure, where, params)
+            assert figures[figure][1] == expected, (query, figure)
+            seen.add((query, figure, expected))
+    # the data make the filters differ: the park and the campaign count fewer than all
+    by = {(q, f): v for q, f, v in seen}
+    assert by["", "filed"] == "8" and by[f"?park={park}", "filed"] == "3"
+    assert by[f"?campaign={campaign}", "filed"] == "2"
+    assert by[f"?campaign={campaign}", "landed"] == "1"
+    assert by[f"?park={park}", "parks"] == "1" and by["", "counties"] == "1"
+
+
+def test_liaison_sees_their_university(make, world, login) -> None:  # type: ignore[no-untyped-def]
     _build(make, world)
     client = login(world.liaison_u1)
     mine = _figures(client.get("/dashboard").get_data(as_text=True))
     assert mine["filed"][1] == "4"  # the four routed ones, all to u1 in the factories
-    client.logout()
+    assert len(_rows(client, mine["filed"][0])) == 4
+    # the university filter is the liaison's own, whatever the query string says
+    other = client.get(f"/dashboard?university={world.u2.id}").get_data(as_text=True)
+    assert _figures(other)["filed"][1] == "4"
+
+
+def test_liaison_of_another_university_sees_nothing_of_it(make, world, login) -> None:  # type: ignore[no-untyped-def]
+    _build(make, world)
     other = login(world.liaison_u2)
     assert _figures(other.get("/dashboard").get_data(as_text=True))["filed"][1] == "0"
     assert _rows(other, "/reports/tickets?figure=filed") == []
+    assert _rows(other, f"/reports/tickets?figure=filed&university={world.u1.id}") == []
 
 
 def test_commissioner_and_expert_have_no_dashboard(world, login) -> None:  # type: ignore[no-untyped-def]

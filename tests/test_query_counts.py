@@ -29,7 +29,15 @@ EXPECTED = {
     ("expert_u1", "/queue/assigned"): 3,  # user, rows, capped count
     ("commissioner_a", "/queue/mine"): 4,  # … and the commissioner's enterprises
     ("liaison_u1", "/queue/university"): 3,
-    ("admin", "/dashboard"): 2,  # user, the tallies and the index probes in one statement
+    # the dashboard: user, the fact tallies (all groupings in one statement), the reach
+    # probes (enterprises, experts, all enterprises), the names for the filters
+    ("admin", "/dashboard"): 4,
+    ("liaison_u1", "/dashboard"): 4,
+    # a list behind a figure: user, one keyset page, its count from the tallies, the names
+    ("admin", "/reports/tickets?figure=filed"): 4,
+    ("liaison_u1", "/reports/tickets?figure=visits"): 4,
+    ("admin", "/reports/cooperations?figure=intentions"): 4,
+    ("liaison_u1", "/reports/cooperations?figure=agreements"): 4,
     ("admin", "/admin/users"): 2,
     ("admin", "/admin/enterprises"): 2,
     ("admin", "/admin/universities"): 2,

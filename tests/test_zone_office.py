@@ -145,7 +145,7 @@ def test_the_dashboard_counts_visit_records(app, make, world, login) -> None:  #
 
     def visits() -> int:
         page = admin.get("/dashboard").get_data(as_text=True)
-        match = re.search(r'<span class="figure">(\d+)</span>走访记录', page)
+        match = re.search(r'data-figure="visits" href="[^"]+">(\d+)</a>', page)
         assert match, "no visit count on the dashboard"
         return int(match.group(1))
 
