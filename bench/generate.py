@@ -40,6 +40,7 @@ from ticketing.accounts.services import _STRONG  # noqa: E402
 from ticketing.cli import alembic_config  # noqa: E402
 from ticketing.config import load as load_settings  # noqa: E402
 from ticketing.orgs import credit_code  # noqa: E402
+from ticketing.records import tallies as work_records  # noqa: E402
 from ticketing.reports import tallies  # noqa: E402
 from ticketing.search.index import document  # noqa: E402
 from ticketing.tickets import deadlines  # noqa: E402
@@ -210,6 +211,7 @@ class Zone:
         self.enterprise_names: dict[int, str] = {}
         self.county_of: dict[int, int] = {}
         self.partner_of: dict[int, int] = {}
+        self.park_of: dict[int, int | None] = {}
         self.campaigns: list[tuple[int, date, date, frozenset[int]]] = []
         # the ticket with the longest history: filed ~8 weeks ago, still in progress
         self.busy_id = max(1, tickets - tickets // 20)
@@ -237,6 +239,7 @@ class Zone:
             park = None if i % 5 == 0 else 1 + i % len(words.PARKS)
             county = park - 1 if park else rng.randrange(len(words.COUNTIES))
             self.county_of[i] = county + 1
+            self.park_of[i] = park
             self.partner_of[i] = 1 + i % self.university_count
             code = credit_code.complete(f"9114{words.COUNTIES[county][1][2:]}MA{i:07d}")
             industry = rng.choice(words.INDUSTRIES)
@@ -271,6 +274,12 @@ class Zone:
                 sink.add("campaign_county", ("campaign_id", "county_id"), (n, county))
             for university in range(1, self.university_count + 1):
                 sink.add("campaign_university", ("campaign_id", "university_id"), (n, university))
+
+    def filed_place(self, t: Ticket) -> tuple[int | None, int | None]:
+        """The park and county a filed ticket counts under (its enterprise's)."""
+        if t.submitted_at is None:
+            return None, None
+        return self.park_of[t.enterprise_id], self.county_of[t.enterprise_id]
 
     def campaign_of(self, t: Ticket) -> int | None:
         if t.submitted_at is None:
@@ -597,13 +606,14 @@ class Zone:
             "enterprise_id", "filer_id", "university_id", "expert_id", "resolution", "satisfaction",
             "created_at", "updated_at", "submitted_at", "routed_at", "expert_assigned_at",
             "started_at", "resolved_at", "finished_at", "due_at", "version", "campaign_id",
+            "filed_park_id", "filed_county_id",
         )  # fmt: skip
         sink.add("ticket", cols, (
             t.id, t.number, t.title, t.description, t.category, t.priority, str(t.state),
             t.confidential, t.enterprise_id, t.filer_id, t.university_id, t.expert_id, t.resolution,
             t.satisfaction, t.created_at, t.updated_at, t.submitted_at, t.routed_at,
             t.expert_assigned_at, t.started_at, t.resolved_at, t.finished_at, due, t.version,
-            self.campaign_of(t),
+            self.campaign_of(t), *self.filed_place(t),
         ))  # fmt: skip
         terms = document(t.number, t.title, self.enterprise_names[t.enterprise_id], t.description)
         # a tsvector written as text is its lexemes apart (ours need no quotes); FTS5 its text
@@ -667,10 +677,12 @@ def finish(engine: Any, sink: Sink) -> None:
 
 
 def rebuild_derived(engine: Any) -> None:
-    """The tables the product keeps from the tickets: the dashboard's tallies."""
+    """The tables the product keeps from the tickets: the dashboard's tallies and the work
+    records' (what `flask rebuild-tallies` does)."""
     app = create_app({"DATABASE_URL": str(engine.url.render_as_string(hide_password=False))})
     with app.app_context():
         writes.run(tallies.rebuild)
+        writes.run(work_records.rebuild)
 
 
 def main() -> None:

@@ -264,6 +264,13 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_ticket_filed_park_id", ["filed_park_id"])
         batch_op.create_index("ix_ticket_filed_county_id", ["filed_county_id"])
+    # the tickets filed so far count under their enterprise's park and county of today
+    op.execute(
+        "UPDATE ticket SET "
+        "filed_park_id = (SELECT park_id FROM enterprise WHERE enterprise.id = ticket.enterprise_id), "
+        "filed_county_id = (SELECT county_id FROM enterprise WHERE enterprise.id = ticket.enterprise_id) "
+        "WHERE state <> 'draft'"
+    )
     dimensions = ["month", "category", "park_id", "county_id", "university_id", "campaign_id"]
 
     def key() -> list[sa.Column]:

@@ -38,7 +38,6 @@ from sqlalchemy import (
     literal_column,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -392,18 +391,6 @@ def _rebuild_facts() -> None:
     """FactTally and ReachTally from the tickets, their visits and cooperations."""
     for model in (FactTally, ReachTally):
         db.session.execute(delete(model))
-    place = select(Enterprise.park_id, Enterprise.county_id).where(
-        Enterprise.id == Ticket.enterprise_id
-    )
-    db.session.execute(
-        update(Ticket)
-        .where(measures.FILED, Ticket.filed_park_id.is_(None), Ticket.filed_county_id.is_(None))
-        .values(
-            filed_park_id=place.with_only_columns(Enterprise.park_id).scalar_subquery(),
-            filed_county_id=place.with_only_columns(Enterprise.county_id).scalar_subquery(),
-        )
-        .execution_options(synchronize_session=False)
-    )
     zero = literal_column("0")
     visits = select(Visit.ticket_id, func.count().label("n")).group_by(Visit.ticket_id).subquery()
 
