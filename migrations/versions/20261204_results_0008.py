@@ -306,11 +306,13 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "subject_id", *dimensions, name="pk_reach_tally"),
     )
+    op.create_index("ix_ticket_filed", "ticket", ["submitted_at", "id"])
     # -- later additions of this revision go above this line --
 
 
 def downgrade() -> None:
     # -- their drops go below this line --
+    op.drop_index("ix_ticket_filed", table_name="ticket")
     op.drop_table("reach_tally")
     op.drop_table("fact_tally")
     with op.batch_alter_table("ticket") as batch_op:

@@ -134,7 +134,9 @@ COOPERATION_VALUES = (
 # -- the same as SQL: what the rebuild sums and the lists filter on ----------------------------
 
 FILED = Ticket.state != State.DRAFT
-FILED_AT = func.coalesce(Ticket.submitted_at, Ticket.created_at)
+# when a problem was filed: every filed ticket has it (the submit step sets it), and the lists
+# read a period from ix_ticket_filed (submitted_at, id)
+FILED_AT = Ticket.submitted_at
 COOPERATION_UNIVERSITY = func.coalesce(Outcome.university_id, Ticket.university_id, 0)
 
 

@@ -250,10 +250,17 @@ def _shown(row: Any) -> dict[str, Any]:
     return values
 
 
+def _older_than(after: int) -> ColumnElement[bool]:
+    """The keyset of the ticket lists: filed before the ticket `after`, in filing order (then
+    id), so a period is one range of ix_ticket_filed."""
+    filed = select(Ticket.submitted_at).where(Ticket.id == after).scalar_subquery()
+    return tuple_(Ticket.submitted_at, Ticket.id) < tuple_(filed, after)
+
+
 def ticket_rows(
     user: User, filters: Filters, figure: str, after: int | None, limit: int = PAGE
 ) -> list[dict[str, Any]]:
-    """The tickets `figure` counts under `filters`, newest first, after id `after`."""
+    """The tickets `figure` counts under `filters`, the last filed first, after ticket `after`."""
     visits = select(func.count(Visit.id)).where(Visit.ticket_id == Ticket.id).scalar_subquery()
     query = (
         select(
@@ -282,9 +289,9 @@ def ticket_rows(
             visible_tickets(user),
             measures.ticket_predicate(figure),
             *_ticket_filters(filters, Ticket.university_id),
-            Ticket.id < after if after else true(),
+            _older_than(after) if after else true(),
         )
-        .order_by(Ticket.id.desc())
+        .order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
         .limit(limit)
     )
     return [_shown(row) for row in db.rows(query)]

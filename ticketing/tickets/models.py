@@ -100,6 +100,8 @@ class Ticket(Base):
         Index("ix_ticket_expert_state", "expert_id", "state", "updated_at", "id"),
         Index("ix_ticket_enterprise_state", "enterprise_id", "state", "updated_at", "id"),
         Index("ix_ticket_returned", "state", "returned_at", "id"),
+        # the lists behind the dashboard's figures: a period of filing, newest first
+        Index("ix_ticket_filed", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
