@@ -16,6 +16,7 @@ from ticketing import db
 from ticketing.accounts.models import User
 from ticketing.campaigns import services as campaign_services
 from ticketing.orgs.models import County, Enterprise, Park, Zone
+from ticketing.reports import queries
 
 FIGURE = re.compile(r'data-figure="([^"]+)" href="([^"]+)">([^<]*)</a>')
 
@@ -236,3 +237,20 @@ def test_bad_filters_get_a_message(world, login) -> None:  # type: ignore[no-unt
     page = login(world.admin).get("/dashboard?year=abc&quarter=9&category=x")
     assert page.status_code == 200
     assert page.get_data(as_text=True).count('role="alert"') >= 2
+
+
+def test_the_lists_page_through_every_row_once(make, world, login, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Keyset pages in filing order: small pages walk every ticket and cooperation once, the
+    cooperations of one problem included."""
+    _build(make, world)
+    with db.frozen_clock(datetime(2025, 5, 20, tzinfo=UTC)):
+        make.ticket(world, "outcome_landed")
+    monkeypatch.setattr(queries, "PAGE", 2)
+    client = login(world.admin)
+    for path, expected in (
+        ("/reports/tickets?figure=filed", 6),
+        ("/reports/cooperations?figure=intentions", 3),
+    ):
+        rows = _rows(client, path)
+        ids = [r["id"] for r in rows]
+        assert len(ids) == len(set(ids)) == expected, path

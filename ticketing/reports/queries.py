@@ -30,6 +30,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from ticketing import db
 from ticketing.accounts.models import Role, RoleGrant, User
@@ -297,10 +298,28 @@ def ticket_rows(
     return [_shown(row) for row in db.rows(query)]
 
 
+def _cooperation_older_than(after: int) -> ColumnElement[bool]:
+    """The keyset of the cooperation lists: their problems in filing order (read from
+    ix_ticket_filed), then the cooperations of one problem by id."""
+    of = aliased(Outcome)
+    mark = (
+        select(Ticket.submitted_at, Ticket.id, of.id)
+        .join(of, of.ticket_id == Ticket.id)
+        .where(of.id == after)
+        .subquery()
+    )
+    return tuple_(Ticket.submitted_at, Outcome.ticket_id, Outcome.id) < tuple_(
+        select(mark.c.submitted_at).scalar_subquery(),
+        select(mark.c.id).scalar_subquery(),
+        after,
+    )
+
+
 def cooperation_rows(
     user: User, filters: Filters, figure: str, after: int | None, limit: int = PAGE
 ) -> list[dict[str, Any]]:
-    """The cooperations `figure` counts under `filters`, newest first, after id `after`."""
+    """The cooperations `figure` counts under `filters`, those of the last filed problems
+    first, after cooperation `after`."""
     party = University.__table__.alias("party")
     query = (
         select(
@@ -326,9 +345,9 @@ def cooperation_rows(
             visible_tickets(user),
             measures.COOPERATION_PREDICATES[figure],
             *_ticket_filters(filters, measures.COOPERATION_UNIVERSITY),
-            Outcome.id < after if after else true(),
+            _cooperation_older_than(after) if after else true(),
         )
-        .order_by(Outcome.id.desc())
+        .order_by(Ticket.submitted_at.desc(), Outcome.ticket_id.desc(), Outcome.id.desc())
         .limit(limit)
     )
     return [_shown(row) for row in db.rows(query)]
