@@ -261,8 +261,7 @@ def test_a_campaign_created_later_tags_the_tickets_already_filed(app, make, worl
 def independent_figures(campaign_id: int) -> list[int]:
     """The sentence's five figures, counted in plain SQL."""
     queries = [
-        "SELECT COUNT(DISTINCT expert_id) FROM ticket WHERE campaign_id = :c"
-        " AND state <> 'draft'",
+        "SELECT COUNT(DISTINCT expert_id) FROM ticket WHERE campaign_id = :c AND state <> 'draft'",
         "SELECT COUNT(DISTINCT enterprise_id) FROM ticket WHERE campaign_id = :c"
         " AND state <> 'draft'",
         "SELECT COUNT(*) FROM ticket WHERE campaign_id = :c AND state <> 'draft'",
