@@ -17,10 +17,7 @@ pytestmark = pytest.mark.no_transaction
 
 def landed_on_dashboard(admin: Page) -> int:
     admin.goto("/dashboard")
-    row = admin.locator("table.bars tr").filter(
-        has=admin.locator("a[href$='state=outcome_landed']")
-    )
-    return int(row.locator("td").nth(1).inner_text()) if row.count() else 0
+    return int(admin.locator("a[data-figure='landed']").inner_text())
 
 
 def open_from_queue(page: Page, number: str) -> None:
@@ -111,6 +108,6 @@ def test_whole_workflow(ui: support.UI, live: Live) -> None:
     assert state_of(live.app, number) == "outcome_landed"
     assert landed_on_dashboard(admin) == landed_before + 1
     with admin.expect_navigation():
-        admin.locator("a[href$='state=outcome_landed']").click()
-    expect(admin.locator("ul.tickets")).to_contain_text(number)
-    expect(admin).to_have_url(re.compile(r"/queue/all\?state=outcome_landed"))
+        admin.locator("a[data-figure='landed']").click()
+    expect(admin.locator("main table")).to_contain_text(number)
+    expect(admin).to_have_url(re.compile(r"/reports/cooperations\?figure=landed"))
