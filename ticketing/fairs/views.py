@@ -122,7 +122,7 @@ def edit(fair_id: int | None) -> ResponseReturnValue:
         if message:
             form.form_errors.append(message)
         back = url_for("fairs.detail", fair_id=fair.id) if fair else url_for("fairs.index")
-        return render_template("fairs/form.html", form=form, title=title, back=back), status
+        return render_template("admin/form.html", form=form, title=title, back=back), status
 
     def save() -> Any:
         data = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
