@@ -137,6 +137,7 @@ def test_a_liaison_reads_their_university_only(app, make, world, login) -> None:
         mine = _expected(YEAR_2025, university=world.u1.id)
         every = _expected(YEAR_2025)
     assert _sentence(text)[2] == mine["problems"]
+    assert 'href="/dashboard"' in text  # the liaison's navigation leads to their dashboard
     assert every["problems"] == mine["problems"] + 1
 
 
