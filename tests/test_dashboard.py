@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 from typing import Any
@@ -12,11 +12,13 @@ from typing import Any
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from ticketing import db
+from ticketing import db, writes
 from ticketing.accounts.models import User
 from ticketing.campaigns import services as campaign_services
 from ticketing.orgs.models import County, Enterprise, Park, Zone
-from ticketing.reports import queries
+from ticketing.reports import queries, tallies
+from ticketing.tickets import transitions
+from ticketing.tickets.models import Ticket
 
 FIGURE = re.compile(r'data-figure="([^"]+)" href="([^"]+)">([^<]*)</a>')
 
@@ -70,7 +72,12 @@ def test_every_figure_equals_its_list(make, world, login, ctx) -> None:  # type:
                 assert int(value) == len({r[key] for r in rows if r[key]}), name
             elif name == "visits":
                 assert int(value) == sum(int(r["visits"]) for r in rows), name
-            elif "days" in name or "rating" in name or name in ("amount", "benefit"):
+            elif (
+                "days" in name
+                or "rating" in name
+                or "on-time" in name
+                or name in ("amount", "benefit")
+            ):
                 continue
             else:
                 assert int(value) == len(rows), (query, name)
@@ -254,3 +261,33 @@ def test_the_lists_page_through_every_row_once(make, world, login, monkeypatch) 
         rows = _rows(client, path)
         ids = [r["id"] for r in rows]
         assert len(ids) == len(set(ids)) == expected, path
+
+
+def test_a_university_shows_its_steps_done_within_their_targets(make, world, login, app) -> None:  # type: ignore[no-untyped-def]
+    """Routed after 5 days (the target is 3), an expert assigned a day later (target 3): one
+    step of two within its target, 50%, the same after a rebuild of the tallies."""
+    start = datetime(2025, 3, 3, 1, tzinfo=UTC)
+    with db.frozen_clock(start):
+        ticket = make.ticket(world, "submitted")
+    with app.app_context():
+        mine = db.session.get(Ticket, ticket.id)
+        with db.frozen_clock(start + timedelta(days=5)):
+            transitions.perform(
+                mine, "route", db.session.get(User, world.admin.id), university_id=world.u1.id
+            )
+            db.session.commit()
+        with db.frozen_clock(start + timedelta(days=6)):
+            transitions.perform(
+                mine,
+                "assign_expert",
+                db.session.get(User, world.liaison_u1.id),
+                expert_id=world.expert_u1.id,
+            )
+            db.session.commit()
+    client = login(world.admin)
+    figures = _figures(client.get("/dashboard").get_data(as_text=True))
+    assert figures[f"university-on-time-{world.u1.id}"][1] == "50.0%"
+    with app.app_context():
+        writes.run(tallies.rebuild)
+    figures = _figures(client.get("/dashboard").get_data(as_text=True))
+    assert figures[f"university-on-time-{world.u1.id}"][1] == "50.0%"

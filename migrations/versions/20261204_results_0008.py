@@ -22,7 +22,7 @@ MONEY = sa.Numeric(14, 2)
 FACT_MEASURES = (
     "filed", "routed", "resolved", "returned", "visits", "rated", "rating_sum",
     "route_n", "route_seconds", "assign_n", "assign_seconds", "resolve_n", "resolve_seconds",
-    "intentions", "agreements", "amount", "landed", "benefit", "abandoned",
+    "on_time", "intentions", "agreements", "amount", "landed", "benefit", "abandoned",
 )  # fmt: skip
 
 

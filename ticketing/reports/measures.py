@@ -26,6 +26,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, func, literal
 from sqlalchemy.sql.expression import true
 
@@ -71,6 +72,16 @@ def ticket_figures(v: dict[str, Any]) -> dict[str, int]:
     route = seconds(v["submitted_at"], v["routed_at"]) if v["routed_at"] else None
     assign = seconds(v["routed_at"], v["expert_assigned_at"])
     resolve = seconds(v["started_at"], v["resolved_at"])
+    limits = target_seconds(v["priority"])
+    on_time = sum(
+        1
+        for took, limit in (
+            (route, limits["route"]),
+            (assign, limits["assign"]),
+            (resolve, limits["resolve"]),
+        )
+        if took is not None and took <= limit
+    )
     return {
         "filed": 1,
         "routed": int(v["university_id"] is not None),
@@ -84,11 +95,25 @@ def ticket_figures(v: dict[str, Any]) -> dict[str, int]:
         "assign_seconds": assign or 0,
         "resolve_n": int(resolve is not None),
         "resolve_seconds": resolve or 0,
+        "on_time": on_time,
+    }
+
+
+def target_seconds(priority: str | None) -> dict[str, int]:
+    """The time targets of the route, assign and resolve steps in seconds (the resolve
+    target by priority), as the app is configured (TARGET_*_DAYS), in calendar days."""
+    targets = current_app.config["TIME_TARGETS"]
+    day = 86_400
+    return {
+        "route": targets["route"] * day,
+        "assign": targets["assign"] * day,
+        "resolve": targets[f"resolve_{priority or 'normal'}"] * day,
     }
 
 
 TICKET_VALUES = (
     "state",
+    "priority",
     "category",
     "filed_park_id",
     "filed_county_id",

@@ -66,6 +66,7 @@ TICKET_MEASURES = (
     "assign_seconds",
     "resolve_n",
     "resolve_seconds",
+    "on_time",
 )
 # What a cooperation (an `outcome` row) adds to its problem's key, with its own university.
 COOPERATION_MEASURES = ("intentions", "agreements", "amount", "landed", "benefit", "abandoned")
@@ -96,6 +97,8 @@ class FactTally(Base):
     assign_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     resolve_n: Mapped[int] = mapped_column(Integer, default=0)
     resolve_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+    # of the route, assign and resolve steps counted above, those done within their target
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
     intentions: Mapped[int] = mapped_column(Integer, default=0)
     agreements: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))

@@ -59,6 +59,13 @@ class Dashboard:
         return round(figures[f"{step}_seconds"] / n / 86400, 1) if n else None
 
     @staticmethod
+    def share_on_time(figures: dict[str, Any]) -> float | None:
+        """Of the route, assign and resolve steps done, the share done within their targets
+        (per cent)."""
+        done = sum(figures.get(f"{step}_n") or 0 for step in ("route", "assign", "resolve"))
+        return round(100 * figures["on_time"] / done, 1) if done else None
+
+    @staticmethod
     def mean_rating(figures: dict[str, Any]) -> float | None:
         rated = figures.get("rated") or 0
         return round(figures["rating_sum"] / rated, 2) if rated else None

@@ -375,6 +375,34 @@ def _between(start: Any, end: Any) -> tuple[Any, Any]:
     )
 
 
+def _on_time_sql() -> Any:
+    """measures.ticket_figures()'s on_time as SQL: the route, assign and resolve steps done
+    within their targets (the resolve target by the ticket's priority)."""
+    limits = {p: measures.target_seconds(p) for p in ("urgent", "high", "normal", "low")}
+    resolve_limit = case(
+        *((Ticket.priority == p, limit["resolve"]) for p, limit in limits.items()),
+        else_=limits["normal"]["resolve"],
+    )
+    steps = (
+        (Ticket.submitted_at, Ticket.routed_at, limits["normal"]["route"]),
+        (Ticket.routed_at, Ticket.expert_assigned_at, limits["normal"]["assign"]),
+        (Ticket.started_at, Ticket.resolved_at, resolve_limit),
+    )
+    done = [
+        case(
+            (
+                start.is_not(None)
+                & end.is_not(None)
+                & (_epoch_sql(end) - _epoch_sql(start) <= limit),
+                1,
+            ),
+            else_=0,
+        )
+        for start, end, limit in steps
+    ]
+    return done[0] + done[1] + done[2]
+
+
 def _dimensions_sql(university: Any) -> list[Any]:
     zero = literal_column("0")
     return [
@@ -416,6 +444,7 @@ def _rebuild_facts() -> None:
         "assign_seconds": assign[1],
         "resolve_n": resolve[0],
         "resolve_seconds": resolve[1],
+        "on_time": _on_time_sql(),
     }
     agreed, landed = Outcome.agreement_date.is_not(None), Outcome.landed_date.is_not(None)
     cooperation = {
