@@ -120,16 +120,42 @@ GROUP_COLUMNS = {
 }
 
 
+# what the page shows of each month, category, park and county
+GROUP_MEASURES = frozenset({"filed", "resolved", "intentions", "agreements"})
+
+
 def _fact_sums(where: list[ColumnElement[bool]]) -> Any:
     """The sums of every measure in total and by each grouping, as (kind, key, *sums) rows.
 
-    PostgreSQL reads the filtered tally rows once (GROUPING SETS); SQLite, which has no
-    grouping sets, once per grouping (UNION ALL). The one dialect-specific choice here."""
+    PostgreSQL reads the filtered tally rows twice with GROUPING SETS: every measure in total
+    and by university, and the four the page shows by month, category, park and county (the
+    rest read as 0 there). SQLite, which has no grouping sets, reads them once per grouping
+    (UNION ALL). The one dialect-specific choice here."""
     sums = [func.coalesce(func.sum(getattr(FactTally, name)), 0) for name in MEASURES]
     if db.dialect_name() == "postgresql":
-        columns = list(GROUP_COLUMNS.values())
-        sets = func.grouping_sets(tuple_(), *(tuple_(column) for column in columns))
-        return select(func.grouping(*columns), *columns, *sums).where(*where).group_by(sets)
+        university = FactTally.university_id
+        whole = select(
+            case((func.grouping(university) == 1, "total"), else_="university"),
+            func.coalesce(_group_key("university"), ""),
+            *sums,
+        ).group_by(func.grouping_sets(tuple_(), tuple_(university)))
+        few = [
+            func.coalesce(func.sum(getattr(FactTally, name)), 0)
+            if name in GROUP_MEASURES
+            else literal(0)
+            for name in MEASURES
+        ]
+        names = ("month", "category", "park", "county")
+        kind = case(
+            *((func.grouping(GROUP_COLUMNS[name]) == 0, name) for name in names[:-1]),
+            else_=names[-1],
+        )
+        key = case(
+            *((func.grouping(GROUP_COLUMNS[name]) == 0, _group_key(name)) for name in names[:-1]),
+            else_=_group_key(names[-1]),
+        )
+        parts = func.grouping_sets(*(tuple_(GROUP_COLUMNS[name]) for name in names))
+        return union_all(whole.where(*where), select(kind, key, *few).where(*where).group_by(parts))
     parts = []
     for name in GROUPS:
         key = _group_key(name)
@@ -140,19 +166,6 @@ def _fact_sums(where: list[ColumnElement[bool]]) -> Any:
 
 def _fact_rows(where: list[ColumnElement[bool]]) -> list[tuple[str, str, list[Any]]]:
     """(grouping, key, sums) whatever the database."""
-    found = []
-    if db.dialect_name() == "postgresql":
-        names = list(GROUP_COLUMNS)
-        for mask, *rest in db.rows(_fact_sums(where)):
-            keys, values = rest[: len(names)], rest[len(names) :]
-            # grouping() sets a bit for each column left out of the row's grouping
-            grouped = [n for i, n in enumerate(names) if not mask & (1 << (len(names) - 1 - i))]
-            if not grouped:
-                found.append(("total", "", values))
-            else:
-                key = keys[names.index(grouped[0])]
-                found.append((grouped[0], str(key), values))
-        return found
     return [(kind, str(key), values) for kind, key, *values in db.rows(_fact_sums(where))]
 
 
