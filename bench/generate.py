@@ -134,6 +134,7 @@ class Ticket:
     updated_at: datetime | None = None
     submitted_at: datetime | None = None
     routed_at: datetime | None = None
+    returned_at: datetime | None = None  # last returned to the zone; cleared by a route
     expert_assigned_at: datetime | None = None
     started_at: datetime | None = None
     resolved_at: datetime | None = None
@@ -141,6 +142,7 @@ class Ticket:
     entered_at: datetime | None = None
     version: int = 1
     universities: set[int] = field(default_factory=set)
+    returned: dict[int, datetime] = field(default_factory=dict)  # university → last return
     experts: set[int] = field(default_factory=set)
     outcome: list[Any] | None = None
     later_outcomes: list[list[Any]] = field(default_factory=list)  # a further cooperation
@@ -448,6 +450,7 @@ class Zone:
                 t.university_id = rng.choice(choices)
             t.universities.add(t.university_id)
             t.routed_at, target = at, S.UNIVERSITY_ASSIGNED
+            t.returned_at = None
             data = {
                 "university_id": t.university_id,
                 "university": words.university(t.university_id)[0],
@@ -456,6 +459,8 @@ class Zone:
             data = {"reason": rng.choice(words.REASONS[action])}
             if action == "return":
                 actor, target = self.liaisons[t.university_id], S.SUBMITTED
+                data["university"] = words.university(t.university_id)[0]
+                t.returned[t.university_id] = t.returned_at = at
                 t.university_id = t.routed_at = None
             elif action == "decline":
                 actor, target = t.expert_id, S.UNIVERSITY_ASSIGNED
@@ -606,14 +611,14 @@ class Zone:
             "enterprise_id", "filer_id", "university_id", "expert_id", "resolution", "satisfaction",
             "created_at", "updated_at", "submitted_at", "routed_at", "expert_assigned_at",
             "started_at", "resolved_at", "finished_at", "due_at", "version", "campaign_id",
-            "filed_park_id", "filed_county_id",
+            "filed_park_id", "filed_county_id", "returned_at",
         )  # fmt: skip
         sink.add("ticket", cols, (
             t.id, t.number, t.title, t.description, t.category, t.priority, str(t.state),
             t.confidential, t.enterprise_id, t.filer_id, t.university_id, t.expert_id, t.resolution,
             t.satisfaction, t.created_at, t.updated_at, t.submitted_at, t.routed_at,
             t.expert_assigned_at, t.started_at, t.resolved_at, t.finished_at, due, t.version,
-            self.campaign_of(t), *self.filed_place(t),
+            self.campaign_of(t), *self.filed_place(t), t.returned_at,
         ))  # fmt: skip
         terms = document(t.number, t.title, self.enterprise_names[t.enterprise_id], t.description)
         # a tsvector written as text is its lexemes apart (ours need no quotes); FTS5 its text
@@ -621,7 +626,11 @@ class Zone:
             "ticket_search", ("ticket_id" if sink.postgres else "rowid", "terms"), (t.id, terms)
         )
         for university in sorted(t.universities):
-            sink.add("ticket_university", ("ticket_id", "university_id"), (t.id, university))
+            sink.add(
+                "ticket_university",
+                ("ticket_id", "university_id", "returned_at"),
+                (t.id, university, t.returned.get(university)),
+            )
         for expert in sorted(t.experts):
             sink.add("ticket_expert", ("ticket_id", "expert_id"), (t.id, expert))
         cols = (

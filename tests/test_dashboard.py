@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import statistics
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html import unescape
@@ -291,3 +292,141 @@ def test_a_university_shows_its_steps_done_within_their_targets(make, world, log
         writes.run(tallies.rebuild)
     figures = _figures(client.get("/dashboard").get_data(as_text=True))
     assert figures[f"university-on-time-{world.u1.id}"][1] == "50.0%"
+
+
+def _step(app, ticket_id: int, at: datetime, action: str, who: Any, **data: Any) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context(), db.frozen_clock(at):
+        transitions.perform(
+            db.session.get(Ticket, ticket_id), action, db.session.get(User, who.id), **data
+        )
+        db.session.commit()
+
+
+def _timed_tickets(make, world, app) -> None:  # type: ignore[no-untyped-def]
+    """Problems whose steps took known times: routed after 0.5, 1, 2, 4 and 9 days, experts
+    assigned after 1–3 days, three resolved after 5, 8 and 20 days; one returned by u1 and
+    routed to u2; two in another category and one in 2026."""
+    plan = [
+        # (filed, category, days to route, days to assign, days to resolve)
+        (datetime(2025, 3, 3, 1, tzinfo=UTC), "tech_upgrade", 0.5, 1.2, 5.1),
+        (datetime(2025, 3, 10, 1, tzinfo=UTC), "tech_upgrade", 1.0, 2.0, 8.9),
+        (datetime(2025, 4, 2, 1, tzinfo=UTC), "talent", 2.0, 3.5, 20.0),
+        (datetime(2025, 5, 6, 1, tzinfo=UTC), "talent", 4.0, 1.0, None),
+        (datetime(2026, 1, 6, 1, tzinfo=UTC), "tech_upgrade", 9.0, None, None),
+    ]
+    for filed, category, route, assign, resolve in plan:
+        with db.frozen_clock(filed):
+            ticket = make.ticket(world, "submitted", category=category)
+        at = filed + timedelta(days=route)
+        _step(app, ticket.id, at, "route", world.admin, university_id=world.u1.id)
+        if assign is None:
+            continue
+        at += timedelta(days=assign)
+        _step(app, ticket.id, at, "assign_expert", world.liaison_u1, expert_id=world.expert_u1.id)
+        if resolve is None:
+            continue
+        _step(app, ticket.id, at, "start", world.expert_u1)
+        at += timedelta(days=resolve)
+        _step(app, ticket.id, at, "resolve", world.expert_u1, resolution="调整工艺参数后达标。")
+    start = datetime(2025, 6, 2, 1, tzinfo=UTC)
+    with db.frozen_clock(start):
+        returned = make.ticket(world, "submitted")
+    _step(
+        app, returned.id, start + timedelta(days=1), "route", world.admin, university_id=world.u1.id
+    )
+    _step(
+        app, returned.id, start + timedelta(days=2), "return", world.liaison_u1, reason="无对口专家"
+    )
+    _step(
+        app, returned.id, start + timedelta(days=3), "route", world.admin, university_id=world.u2.id
+    )
+
+
+# the whole days (floored) each filed ticket took over each step, by the app's own columns
+STEP_DAYS = {
+    "route": ("t.submitted_at", "t.routed_at"),
+    "assign": ("t.routed_at", "t.expert_assigned_at"),
+    "resolve": ("t.started_at", "t.resolved_at"),
+}
+
+
+def _independent_median(step: str, where: str, params: dict[str, Any]) -> str:
+    start, end = STEP_DAYS[step]
+    rows = db.session.execute(
+        text(
+            f"SELECT {start} AS s, {end} AS e FROM ticket t WHERE {where}"
+            f" AND {start} IS NOT NULL AND {end} IS NOT NULL"
+        ),
+        params,
+    ).all()
+
+    def aware(moment: Any) -> datetime:
+        moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    days = [int((aware(e) - aware(s)).total_seconds() // 86400) for s, e in rows]
+    return "—" if not days else str(float(statistics.median(days)))
+
+
+def test_university_medians_and_returns_equal_independent_sql(make, world, login, app, ctx) -> None:  # type: ignore[no-untyped-def]
+    _timed_tickets(make, world, app)
+    client = login(world.admin)
+    u1, u2 = world.u1.id, world.u2.id
+    cases = [
+        ("", "1 = 1", {}),
+        ("?year=2025", "t.submitted_at < :end", {"end": datetime(2025, 12, 31, 16, tzinfo=UTC)}),
+        # a category reads the days from the tickets, not the histogram
+        ("?category=talent", "t.category = 'talent'", {}),
+        ("?year=2025&category=tech_upgrade", "t.category = 'tech_upgrade' AND t.submitted_at"
+         " < :end", {"end": datetime(2025, 12, 31, 16, tzinfo=UTC)}),
+    ]  # fmt: skip
+    seen = {}
+    for query, where, params in cases:
+        figures = _figures(client.get("/dashboard" + query).get_data(as_text=True))
+        for step in STEP_DAYS:
+            mine = f"t.state <> 'draft' AND t.university_id = {u1} AND {where}"
+            expected = _independent_median(step, mine, params)
+            assert figures[f"university-{step}-days-{u1}"][1] == expected, (query, step)
+            seen[query, step] = expected
+        returned = db.session.execute(
+            text(f"SELECT count(*) FROM ticket_university tu JOIN ticket t ON t.id = tu.ticket_id"
+                 f" WHERE tu.returned_at IS NOT NULL AND tu.university_id = {u1} AND"
+                 f" t.state <> 'draft' AND {where}"),
+            params,
+        ).scalar()  # fmt: skip
+        assert figures[f"university-returned-{u1}"][1] == str(returned), query
+        assert figures.get(f"university-returned-{u2}", ("", "0"))[1] == "0", query
+        # the figure opens the problems it counts: the one u1 returned, now with u2
+        href = figures[f"university-returned-{u1}"][0]
+        assert len(_rows(client, href)) == returned, query
+    # the data make the medians what the plan says: route 0, 1, 2, 4, 9 days → 2; 2025 only
+    # 0, 1, 2, 4 → 1.5; assign 1, 2, 3, 1 → 1.5; resolve 5, 8, 20 → 8
+    assert seen["", "route"] == "2.0" and seen["?year=2025", "route"] == "1.5"
+    assert seen["", "assign"] == "1.5" and seen["", "resolve"] == "8.0"
+    assert seen["?category=talent", "route"] == "3.0"
+    # the returned problem counts with u1 that returned it, u2 received it
+    figures = _figures(client.get("/dashboard").get_data(as_text=True))
+    assert figures[f"university-returned-{u1}"][1] == "1"
+    assert figures[f"university-routed-{u2}"][1] == "1"
+    # and the figures are the same after the tallies are rebuilt
+    with app.app_context():
+        writes.run(tallies.rebuild)
+    again = _figures(client.get("/dashboard").get_data(as_text=True))
+    for step in STEP_DAYS:
+        assert again[f"university-{step}-days-{u1}"][1] == seen["", step]
+    assert again[f"university-returned-{u1}"][1] == "1"
+
+
+def test_a_liaison_sees_the_problems_their_university_returned(make, world, login, app) -> None:  # type: ignore[no-untyped-def]
+    _timed_tickets(make, world, app)
+    liaison = login(world.liaison_u1)
+    figures = _figures(liaison.get("/dashboard").get_data(as_text=True))
+    u1 = world.u1.id
+    assert figures[f"university-returned-{u1}"][1] == "1"
+    rows = _rows(liaison, figures[f"university-returned-{u1}"][0])
+    assert len(rows) == 1
+    # the other university's liaison neither counts nor sees it
+    other = login(world.liaison_u2)
+    figures = _figures(other.get("/dashboard").get_data(as_text=True))
+    assert f"university-returned-{u1}" not in figures
+    assert figures.get(f"university-returned-{world.u2.id}", ("", "0"))[1] == "0"

@@ -15,6 +15,7 @@ from ticketing.accounts.models import User
 from ticketing.reports import tallies
 from ticketing.reports.models import (
     DIMENSIONS,
+    DurationTally,
     EnterpriseTally,
     EventTally,
     FactTally,
@@ -42,8 +43,8 @@ def _tallies() -> tuple[dict, dict, dict]:
     return tickets, events, enterprises
 
 
-def _facts() -> tuple[dict, dict]:
-    """The fact and reach tallies without their all-zero rows."""
+def _facts() -> tuple[dict, dict, dict]:
+    """The fact, reach and duration tallies without their all-zero rows."""
     facts = {}
     for row in db.session.scalars(select(FactTally)):
         values = {c: getattr(row, c) for c in FactTally.__table__.c.keys()}  # noqa: SIM118
@@ -57,7 +58,12 @@ def _facts() -> tuple[dict, dict]:
         for r in db.session.scalars(select(ReachTally))
         if r.n
     }  # fmt: skip
-    return facts, reach
+    durations = {
+        (r.step, r.month, r.university_id, r.campaign_id, r.days): r.n
+        for r in db.session.scalars(select(DurationTally))
+        if r.n
+    }
+    return facts, reach, durations
 
 
 def _walk(make, world, steps: int, seed: int) -> None:  # type: ignore[no-untyped-def]
@@ -94,7 +100,10 @@ def _walk(make, world, steps: int, seed: int) -> None:  # type: ignore[no-untype
 def test_the_tallies_equal_a_recount_after_any_work(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
     _walk(make, world, steps=120, seed=11)
     kept, facts = _tallies(), _facts()
-    assert facts[0] and facts[1]
+    assert facts[0] and facts[1] and facts[2]
+    # the walk returned problems, and the returns are kept with the returning university
+    assert sum(row["returns"] for row in facts[0].values()) > 0
+    assert {key[0] for key in facts[2]} >= {"route", "assign"}
     tallies.rebuild()
     assert _tallies() == kept
     assert _facts() == facts

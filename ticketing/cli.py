@@ -43,7 +43,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(rebuild_tallies)
 
 
-RESULTS_REVISION = "0008"  # the fact, reach and work-record tallies
+# revisions whose new figures are counted from the data already there: 0008 the fact, reach
+# and work-record tallies, 0009 the medians' histogram and each university's returns
+TALLY_REVISIONS = ("0008", "0009")
 
 
 @click.command("migrate")
@@ -55,7 +57,11 @@ def migrate() -> None:
     command.upgrade(config, "head")
     after = current_revision()
     click.echo(migrate_report(before, after))
-    if before is not None and after is not None and before < RESULTS_REVISION <= after:
+    if (
+        before is not None
+        and after is not None
+        and any(before < revision <= after for revision in TALLY_REVISIONS)
+    ):
         # the figures that revision adds are counted from the tickets already there
         _run(tallies.rebuild)
         _run(work_records.rebuild)

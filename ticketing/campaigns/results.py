@@ -213,6 +213,6 @@ def campaign_page(user: User, campaign_id: Any) -> CampaignPage:
         None if whole else [c.id for c in campaign.counties],
         None if whole else [p.id for p in campaign.parks],
     )
-    tallied = dashboard(Filters(campaign=campaign.id))
+    tallied = dashboard(Filters(campaign=campaign.id), medians=False)
     named, places, enterprises = coverage(campaign, tallied)
     return CampaignPage(campaign, figures(named, tallied), places, enterprises, signed)

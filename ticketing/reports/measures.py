@@ -12,8 +12,13 @@ Decisions (the page says the first one in a line):
   (has a resolution now), *returned* (returned by a university and waiting at the zone),
   *visits* (its visit records), *rated* (a 1–5 satisfaction on close).
 - Days to route (routed − submitted), to assign (expert assigned − routed) and to resolve
-  (resolved − started) are **means** over the tickets that have both times, kept as sums of
-  whole seconds; not medians.
+  (resolved − started): the page gives **medians** of the whole days each ticket took
+  (floored: 1 day 23 hours is 1), over the tickets that have both times; with an even number
+  of tickets the mean of the two middle ones (so 2.5 can be seen). The tally keeps the
+  number of tickets per whole day (DurationTally); FactTally keeps sums of seconds as well.
+- *returns* (by university): the problems the university returned to the zone, each once
+  however often (ticket_university.returned_at), counted in the problem's key with the
+  returning university, wherever the problem is now.
 - Cooperations (`outcome` rows): *intentions* (every one), *agreements* (signed), their
   amount, *landed* with the benefit, *abandoned*.
 - Distinct counts: enterprises served (enterprises of filed tickets), experts engaged (experts
@@ -99,6 +104,19 @@ def ticket_figures(v: dict[str, Any]) -> dict[str, int]:
     }
 
 
+DAY = 86_400
+
+
+def step_days(v: dict[str, Any]) -> dict[str, int]:
+    """The whole days (floored) a ticket with values `v` took over each step it has done."""
+    spans = {
+        "route": seconds(v["submitted_at"], v["routed_at"]),
+        "assign": seconds(v["routed_at"], v["expert_assigned_at"]),
+        "resolve": seconds(v["started_at"], v["resolved_at"]),
+    }
+    return {step: took // DAY for step, took in spans.items() if took is not None}
+
+
 def target_seconds(priority: str | None) -> dict[str, int]:
     """The time targets of the route, assign and resolve steps in seconds (the resolve
     target by priority), as the app is configured (TARGET_*_DAYS), in calendar days."""
@@ -176,6 +194,7 @@ TICKET_PREDICATES: dict[str, Any] = {
     "resolved": Ticket.resolved_at.is_not(None),
     "returned": and_(Ticket.returned_at.is_not(None), Ticket.state == State.SUBMITTED),
     "visits": None,  # built per statement: visited()
+    "returned_by": None,  # built per statement with the university: queries._returned_by()
     "rated": Ticket.satisfaction.is_not(None),
     "assigned": and_(Ticket.expert_assigned_at.is_not(None), Ticket.routed_at.is_not(None)),
     "engaged": Ticket.expert_id.is_not(None),

@@ -70,7 +70,12 @@ TICKET_MEASURES = (
 )
 # What a cooperation (an `outcome` row) adds to its problem's key, with its own university.
 COOPERATION_MEASURES = ("intentions", "agreements", "amount", "landed", "benefit", "abandoned")
-MEASURES = TICKET_MEASURES + COOPERATION_MEASURES
+# What a university's return of a problem adds to the problem's key with that university: the
+# problems it returned to the zone (ticket_university.returned_at), wherever they are now.
+RETURN_MEASURES = ("returns",)
+MEASURES = TICKET_MEASURES + COOPERATION_MEASURES + RETURN_MEASURES
+# The steps whose days the dashboard gives as medians (DurationTally).
+STEPS = ("route", "assign", "resolve")
 
 
 class FactTally(Base):
@@ -105,6 +110,7 @@ class FactTally(Base):
     landed: Mapped[int] = mapped_column(Integer, default=0)
     benefit: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal(0))
     abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    returns: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ReachTally(Base):
@@ -122,4 +128,24 @@ class ReachTally(Base):
     county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     university_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DurationTally(Base):
+    """For the medians: how many filed tickets took each number of whole days (floored) over
+    each step (route: submitted → routed, assign: routed → expert assigned, resolve: started →
+    resolved), by the month filed, the university (0: none) and the campaign (0: none).
+
+    Fewer dimensions than FactTally: a histogram by every dimension would hold about as many
+    rows as there are tickets. The dashboard reads the medians from here when it is filtered
+    by period, campaign and university only; a park, county or category filter counts the
+    days from the tickets it selects (reports/queries.py)."""
+
+    __tablename__ = "duration_tally"
+
+    step: Mapped[str] = mapped_column(String(8), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    university_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)

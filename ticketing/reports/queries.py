@@ -40,8 +40,9 @@ from ticketing.outcomes.models import Outcome
 from ticketing.permissions import CONFIDENTIAL_TITLE, is_admin, visible_tickets
 from ticketing.reports import measures
 from ticketing.reports.filters import Filters
-from ticketing.reports.models import MEASURES, FactTally, ReachTally
-from ticketing.tickets.models import Ticket, Visit
+from ticketing.reports.models import MEASURES, STEPS, DurationTally, FactTally, ReachTally
+from ticketing.reports.tallies import days_sql
+from ticketing.tickets.models import Ticket, TicketUniversity, Visit
 
 PAGE = 50
 EXPORT_CAP = 50_000
@@ -53,6 +54,14 @@ class Dashboard:
     total: dict[str, Any] = field(default_factory=dict)
     groups: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     reach: dict[str, int] = field(default_factory=dict)
+    # university key ("" for all) → step → the two middle whole days added (see median_days)
+    medians: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def median_days(self, key: str, step: str) -> float | None:
+        """The median whole days of a step, by university key ("" for all): None when no
+        ticket has done the step."""
+        twice = self.medians.get(key, {}).get(step)
+        return None if twice is None else twice / 2
 
     def mean_days(self, figures: dict[str, Any], step: str) -> float | None:
         n = figures.get(f"{step}_n") or 0
@@ -86,16 +95,11 @@ def _where(model: Any, filters: Filters) -> list[ColumnElement[bool]]:
     months = filters.months()
     if months is not None:
         clauses += [model.month >= months[0], model.month < months[1]]
-    for name, column in (
-        ("campaign", model.campaign_id),
-        ("park", model.park_id),
-        ("county", model.county_id),
-        ("category", model.category),
-        ("university", model.university_id),
-    ):
+    for name in ("campaign", "park", "county", "category", "university"):
         value = getattr(filters, name)
         if value is not None:
-            clauses.append(column == value)
+            column = "category" if name == "category" else f"{name}_id"
+            clauses.append(getattr(model, column) == value)
     return clauses
 
 
@@ -187,8 +191,73 @@ def _reached(kind: str, subject: Any, filters: Filters) -> Any:
     return probe.is_not(None)
 
 
-def dashboard(filters: Filters) -> Dashboard:
-    """Every figure of the page: two statements, whatever the number of tickets."""
+def _histogram(filters: Filters) -> Any:
+    """(university, step, days, n): how many tickets took each whole number of days over each
+    step. From DurationTally when the filters are on its dimensions (period, campaign,
+    university); with a park, county or category, from the tickets those select."""
+    if filters.park is None and filters.county is None and filters.category is None:
+        where = _where(DurationTally, filters)
+        return (
+            select(
+                DurationTally.university_id,
+                DurationTally.step,
+                DurationTally.days,
+                DurationTally.n,
+            )
+            .where(*where, DurationTally.n > 0)
+            .subquery()
+        )
+    zero = literal(0)
+    university = func.coalesce(Ticket.university_id, zero)
+    parts = [
+        select(
+            university.label("university_id"), literal(step).label("step"), days.label("days")
+        ).where(done, *_ticket_filters(filters, university))
+        for step, (done, days) in days_sql().items()
+    ]
+    every = union_all(*parts).subquery()
+    keys = (every.c.university_id, every.c.step, every.c.days)
+    return select(*keys, func.count().label("n")).group_by(*keys).subquery()
+
+
+def _medians(filters: Filters) -> Any:
+    """Per university and for all, per step: the two middle values of the whole days added
+    (the median times two), computed in SQL from the histogram with running sums: with N
+    tickets and `below` of them at most d days, the middle ones are the first d with
+    2·below ≥ N and the first with 2·below ≥ N + 1 (the same one when N is odd)."""
+    histogram = _histogram(filters)
+    by_university = select(
+        cast(histogram.c.university_id, String).label("key"),
+        histogram.c.step,
+        histogram.c.days,
+        func.sum(histogram.c.n).label("n"),
+    ).group_by(histogram.c.university_id, histogram.c.step, histogram.c.days)
+    overall = select(
+        literal("").label("key"),
+        histogram.c.step,
+        histogram.c.days,
+        func.sum(histogram.c.n).label("n"),
+    ).group_by(histogram.c.step, histogram.c.days)
+    counted = union_all(by_university, overall).subquery()
+    partition = (counted.c.key, counted.c.step)
+    running = select(
+        counted.c.key,
+        counted.c.step,
+        counted.c.days,
+        func.sum(counted.c.n).over(partition_by=partition, order_by=counted.c.days).label("below"),
+        func.sum(counted.c.n).over(partition_by=partition).label("total"),
+    ).subquery()
+    below, total, days = running.c.below, running.c.total, running.c.days
+    first = func.min(case((2 * below >= total, days)))
+    second = func.min(case((2 * below >= total + 1, days)))
+    return select(running.c.key, running.c.step, first + second).group_by(
+        running.c.key, running.c.step
+    )
+
+
+def dashboard(filters: Filters, medians: bool = True) -> Dashboard:
+    """Every figure of the page: three statements (two without the medians), whatever the
+    number of tickets."""
     result = Dashboard(groups={name: {} for name in GROUPS[1:]})
     for kind, key, values in _fact_rows(_where(FactTally, filters)):
         figures = dict(zip(MEASURES, values, strict=True))
@@ -216,6 +285,9 @@ def dashboard(filters: Filters) -> Dashboard:
         *([Enterprise.county_id == filters.county] if filters.county else []),
     )
     result.reach = {kind: int(n) for kind, n in db.rows(union_all(*reach, every))}
+    for key, step, twice in db.rows(_medians(filters)) if medians else ():
+        if step in STEPS and twice is not None:
+            result.medians.setdefault(str(key), {})[step] = int(twice)
     return result
 
 
@@ -253,9 +325,17 @@ def _ticket_filters(filters: Filters, university: Any) -> list[ColumnElement[boo
         ("university", university),
     ):
         value = getattr(filters, name)
-        if value is not None:
+        if value is not None and column is not None:
             clauses.append(column == value)
     return clauses
+
+
+def _returned_by(filters: Filters) -> ColumnElement[bool]:
+    """The problems returned to the zone by the filtered university (by any without one)."""
+    by = [TicketUniversity.university_id == filters.university] if filters.university else []
+    return exists().where(
+        TicketUniversity.ticket_id == Ticket.id, TicketUniversity.returned_at.is_not(None), *by
+    )
 
 
 def _title(user: User) -> Any:
@@ -308,8 +388,14 @@ def ticket_rows(
         .outerjoin(University, University.id == Ticket.university_id)
         .where(
             visible_tickets(user),
-            measures.ticket_predicate(figure),
-            *_ticket_filters(filters, Ticket.university_id),
+            *(
+                (_returned_by(filters), *_ticket_filters(filters, None))
+                if figure == "returned_by"
+                else (
+                    measures.ticket_predicate(figure),
+                    *_ticket_filters(filters, Ticket.university_id),
+                )
+            ),
             _older_than(after) if after else true(),
         )
         .order_by(Ticket.submitted_at.desc(), Ticket.id.desc())
@@ -379,6 +465,7 @@ TICKET_COUNTS = {
     "routed": "routed",
     "resolved": "resolved",
     "returned": "returned",
+    "returned_by": "returns",
     "visits": "visits",
     "rated": "rated",
     "assigned": "assign_n",

@@ -51,14 +51,16 @@ from ticketing.reports.models import (
     COOPERATION_MEASURES,
     DIMENSIONS,
     MEASURES,
+    RETURN_MEASURES,
     TICKET_MEASURES,
+    DurationTally,
     EnterpriseTally,
     EventTally,
     FactTally,
     ReachTally,
     TicketTally,
 )
-from ticketing.tickets.models import Ticket, TicketEvent, Visit
+from ticketing.tickets.models import Ticket, TicketEvent, TicketUniversity, Visit
 from ticketing.workflow import State
 
 AMOUNT_OF = {"sign_agreement": "amount", "land": "economic_benefit"}
@@ -261,6 +263,9 @@ def _ticket_moved(
             if found is not None:
                 found[1]["visits"] = visits
     _move_facts(connection, before, after, TICKET_MEASURES)
+    _move_durations(connection, old if old_key else None, new if new_key else None)
+    if ticket_id is not None and _other_dimensions(old_key) != _other_dimensions(new_key):
+        _move_returns(connection, ticket_id, old_key, new_key)
     for kind, column in (("enterprise", "enterprise_id"), ("expert", "expert_id")):
         was = (old[column], old_key) if old and old_key and old[column] else None
         now = (new[column], new_key) if new and new_key and new[column] else None
@@ -275,6 +280,69 @@ def _ticket_moved(
                     **dict(zip(DIMENSIONS, key, strict=True)),
                 }
                 _add(connection, ReachTally, row, {"n": step})
+
+
+def _durations(v: dict[str, Any] | None) -> set[tuple[Any, ...]]:
+    """The DurationTally keys (step, month, university, campaign, days) a ticket counts in."""
+    key = measures.ticket_key(v) if v else None
+    if v is None or key is None:
+        return set()
+    return {(step, key[0], key[4], key[5], days) for step, days in measures.step_days(v).items()}
+
+
+def _move_durations(
+    connection: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None
+) -> None:
+    was, now = _durations(old), _durations(new)
+    for found, step in ((sorted(was - now), -1), (sorted(now - was), 1)):
+        for key in found:
+            names = ("step", "month", "university_id", "campaign_id", "days")
+            _add(connection, DurationTally, dict(zip(names, key, strict=True)), {"n": step})
+
+
+def _other_dimensions(key: Any) -> Any:
+    """A ticket key but its university (the returns count with the returning university)."""
+    return None if key is None else key[:4] + key[5:]
+
+
+def _move_returns(connection: Connection, ticket_id: int, old_key: Any, new_key: Any) -> None:
+    """Move the problem's returns (one per university that returned it) with its key."""
+    query = select(TicketUniversity.university_id).where(
+        TicketUniversity.ticket_id == ticket_id, TicketUniversity.returned_at.is_not(None)
+    )
+    for university in sorted(connection.execute(query).scalars()):
+        _move_facts(
+            connection,
+            (old_key[:4] + (university, old_key[5]), {"returns": 1}) if old_key else None,
+            (new_key[:4] + (university, new_key[5]), {"returns": 1}) if new_key else None,
+            RETURN_MEASURES,
+        )
+
+
+def _returned(connection: Connection, link: TicketUniversity, step: int) -> None:
+    found = _ticket_key_now(connection, link.ticket_id)
+    if found is not None:
+        key = found[0][:4] + (link.university_id, found[0][5])
+        _add(connection, FactTally, dict(zip(DIMENSIONS, key, strict=True)), {"returns": step})
+
+
+@event.listens_for(TicketUniversity, "after_insert")
+def _link_inserted(_mapper: Any, connection: Connection, link: TicketUniversity) -> None:
+    if link.returned_at is not None:
+        _returned(connection, link, 1)
+
+
+@event.listens_for(TicketUniversity, "before_update")
+def _link_updated(_mapper: Any, connection: Connection, link: TicketUniversity) -> None:
+    was, now = _before(link, "returned_at") is not None, link.returned_at is not None
+    if was != now:
+        _returned(connection, link, 1 if now else -1)
+
+
+@event.listens_for(TicketUniversity, "before_delete")
+def _link_deleted(_mapper: Any, connection: Connection, link: TicketUniversity) -> None:
+    if _before(link, "returned_at") is not None:
+        _returned(connection, link, -1)
 
 
 @event.listens_for(Ticket, "before_insert")
@@ -415,8 +483,46 @@ def _dimensions_sql(university: Any) -> list[Any]:
     ]
 
 
+def days_sql() -> dict[str, tuple[Any, Any]]:
+    """Each step's start and end, and the whole days (floored) a ticket took over it."""
+    spans = {
+        "route": (Ticket.submitted_at, Ticket.routed_at),
+        "assign": (Ticket.routed_at, Ticket.expert_assigned_at),
+        "resolve": (Ticket.started_at, Ticket.resolved_at),
+    }
+    return {
+        step: (
+            start.is_not(None) & end.is_not(None),
+            (_epoch_sql(end) - _epoch_sql(start)) // 86400,
+        )
+        for step, (start, end) in spans.items()
+    }
+
+
+def _rebuild_durations() -> None:
+    db.session.execute(delete(DurationTally))
+    zero = literal_column("0")
+    parts = [
+        select(
+            literal(step).label("step"),
+            _month_sql(measures.FILED_AT).label("month"),
+            func.coalesce(Ticket.university_id, zero).label("university_id"),
+            func.coalesce(Ticket.campaign_id, zero).label("campaign_id"),
+            days.label("days"),
+        ).where(measures.FILED, done)
+        for step, (done, days) in days_sql().items()
+    ]
+    every = union_all(*parts).subquery()
+    names = ("step", "month", "university_id", "campaign_id", "days")
+    keys = [every.c[name] for name in names]
+    counted = select(*keys, func.count()).group_by(*keys)
+    db.session.execute(insert(DurationTally).from_select([*names, "n"], counted))
+
+
 def _rebuild_facts() -> None:
-    """FactTally and ReachTally from the tickets, their visits and cooperations."""
+    """FactTally, ReachTally and DurationTally from the tickets, their visits, cooperations
+    and returns."""
+    _rebuild_durations()
     for model in (FactTally, ReachTally):
         db.session.execute(delete(model))
     zero = literal_column("0")
@@ -473,7 +579,14 @@ def _rebuild_facts() -> None:
         .join(Ticket, Ticket.id == Outcome.ticket_id)
         .where(measures.FILED)
     )
-    both = union_all(tickets, cooperations).subquery()
+    returning = TicketUniversity.university_id
+    returns = (
+        select(*part({"returns": literal_column("1")}, returning))
+        .select_from(TicketUniversity)
+        .join(Ticket, Ticket.id == TicketUniversity.ticket_id)
+        .where(measures.FILED, TicketUniversity.returned_at.is_not(None))
+    )
+    both = union_all(tickets, cooperations, returns).subquery()
     keys = [both.c[name] for name in DIMENSIONS]
     summed = select(*keys, *(func.sum(both.c[name]) for name in MEASURES)).group_by(*keys)
     db.session.execute(insert(FactTally).from_select([*DIMENSIONS, *MEASURES], summed))

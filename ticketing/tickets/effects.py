@@ -143,6 +143,13 @@ def _route(ticket: Ticket, _actor: User, given: dict[str, Any]) -> dict[str, Any
 
 def _return(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
     details = {"university": ticket.university.name if ticket.university else ""}
+    if ticket.university_id is not None:
+        key = (ticket.id, ticket.university_id)
+        link = db.session.get(TicketUniversity, key)
+        if link is None:
+            link = TicketUniversity(ticket_id=ticket.id, university_id=ticket.university_id)
+            db.session.add(link)
+        link.returned_at = db.utcnow()
     ticket.university_id = None
     ticket.university = None
     ticket.routed_at = None

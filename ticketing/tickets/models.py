@@ -226,6 +226,8 @@ class TicketUniversity(Base):
     university_id: Mapped[int] = mapped_column(
         ForeignKey("university.id"), primary_key=True, index=True
     )
+    # when this university last returned the ticket to the zone (None: it never did)
+    returned_at: Mapped[datetime | None]
 
 
 class TicketExpert(Base):
