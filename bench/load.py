@@ -281,6 +281,13 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
             [f"/dashboard?year={year}&quarter=3&park=1&category=tech_upgrade"],
         ),
         Scenario("admin: dashboard, a campaign", "admin", [f"/dashboard?campaign={campaign}"]),
+        # a park or a category alone: the medians count days from the tickets selected
+        Scenario("admin: dashboard, a park (all years)", "admin", ["/dashboard?park=1"]),
+        Scenario(
+            "admin: dashboard, a category (all years)",
+            "admin",
+            ["/dashboard?category=tech_upgrade"],
+        ),
         Scenario("liaison: dashboard (their university)", "liaison", ["/dashboard"]),
         Scenario(
             "admin: tickets behind a figure (a year's resolved)",

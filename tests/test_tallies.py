@@ -19,6 +19,7 @@ from ticketing.reports.models import (
     EnterpriseTally,
     EventTally,
     FactTally,
+    PlaceDurationTally,
     ReachTally,
     TicketTally,
 )
@@ -63,6 +64,12 @@ def _facts() -> tuple[dict, dict, dict]:
         for r in db.session.scalars(select(DurationTally))
         if r.n
     }
+    durations |= {
+        (r.step, r.month, r.university_id, r.campaign_id, r.category, r.park_id, r.county_id,
+         r.days): r.n
+        for r in db.session.scalars(select(PlaceDurationTally))
+        if r.n
+    }  # fmt: skip
     return facts, reach, durations
 
 

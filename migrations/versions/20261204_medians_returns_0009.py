@@ -1,5 +1,5 @@
-"""the dashboard's medians and each university's returns: the days per step as a histogram
-(duration_tally), the problems each university returned (ticket_university.returned_at and
+"""the dashboard's medians and each university's returns: the days per step as histograms
+(duration_tally, and place_duration_tally by category, park and county too), the problems each university returned (ticket_university.returned_at and
 fact_tally.returns)
 
 Revision ID: 0009
@@ -50,10 +50,37 @@ def upgrade() -> None:
             "step", "month", "university_id", "campaign_id", "days", name="pk_duration_tally"
         ),
     )
-    # filled by `flask migrate` (cli.TALLY_REVISIONS), which rebuilds the tallies after it
+    op.create_table(
+        "place_duration_tally",
+        sa.Column("step", sa.String(8), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("university_id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(20), nullable=False),
+        sa.Column("park_id", sa.Integer(), nullable=False),
+        sa.Column("county_id", sa.Integer(), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "step",
+            "month",
+            "university_id",
+            "campaign_id",
+            "category",
+            "park_id",
+            "county_id",
+            "days",
+            name="pk_place_duration_tally",
+        ),
+    )
+    op.create_index("ix_place_duration_tally_park_id", "place_duration_tally", ["park_id"])
+    op.create_index("ix_place_duration_tally_county_id", "place_duration_tally", ["county_id"])
+    op.create_index("ix_place_duration_tally_category", "place_duration_tally", ["category"])
+    # both filled by `flask migrate` (cli.TALLY_REVISIONS), which rebuilds the tallies after it
 
 
 def downgrade() -> None:
+    op.drop_table("place_duration_tally")
     op.drop_table("duration_tally")
     with op.batch_alter_table("fact_tally") as batch_op:
         batch_op.drop_column("returns")

@@ -40,8 +40,14 @@ from ticketing.outcomes.models import Outcome
 from ticketing.permissions import CONFIDENTIAL_TITLE, is_admin, visible_tickets
 from ticketing.reports import measures
 from ticketing.reports.filters import Filters
-from ticketing.reports.models import MEASURES, STEPS, DurationTally, FactTally, ReachTally
-from ticketing.reports.tallies import days_sql
+from ticketing.reports.models import (
+    MEASURES,
+    STEPS,
+    DurationTally,
+    FactTally,
+    PlaceDurationTally,
+    ReachTally,
+)
 from ticketing.tickets.models import Ticket, TicketUniversity, Visit
 
 PAGE = 50
@@ -137,29 +143,50 @@ def _fact_sums(where: list[ColumnElement[bool]]) -> Any:
     (UNION ALL). The one dialect-specific choice here."""
     sums = [func.coalesce(func.sum(getattr(FactTally, name)), 0) for name in MEASURES]
     if db.dialect_name() == "postgresql":
-        university = FactTally.university_id
+        # each pass first sums the tally rows once by its finest grouping (a hash over the
+        # filtered rows), then the grouping sets roll those few rows up
+        by_university = (
+            select(
+                FactTally.university_id, *(s.label(n) for s, n in zip(sums, MEASURES, strict=True))
+            )
+            .where(*where)
+            .group_by(FactTally.university_id)
+            .subquery()
+        )
+        university = by_university.c.university_id
         whole = select(
             case((func.grouping(university) == 1, "total"), else_="university"),
-            func.coalesce(_group_key("university"), ""),
-            *sums,
+            func.coalesce(cast(university, String), ""),
+            *(func.coalesce(func.sum(by_university.c[name]), 0) for name in MEASURES),
         ).group_by(func.grouping_sets(tuple_(), tuple_(university)))
+        names = ("month", "category", "park", "county")
+        shown = [name for name in MEASURES if name in GROUP_MEASURES]
+        by_place = (
+            select(
+                *(GROUP_COLUMNS[name].label(name) for name in names),
+                *(func.sum(getattr(FactTally, name)).label(name) for name in shown),
+            )
+            .where(*where)
+            .group_by(*(GROUP_COLUMNS[name] for name in names))
+            .subquery()
+        )
         few = [
-            func.coalesce(func.sum(getattr(FactTally, name)), 0)
-            if name in GROUP_MEASURES
-            else literal(0)
+            func.coalesce(func.sum(by_place.c[name]), 0) if name in shown else literal(0)
             for name in MEASURES
         ]
-        names = ("month", "category", "park", "county")
         kind = case(
-            *((func.grouping(GROUP_COLUMNS[name]) == 0, name) for name in names[:-1]),
+            *((func.grouping(by_place.c[name]) == 0, name) for name in names[:-1]),
             else_=names[-1],
         )
         key = case(
-            *((func.grouping(GROUP_COLUMNS[name]) == 0, _group_key(name)) for name in names[:-1]),
-            else_=_group_key(names[-1]),
+            *(
+                (func.grouping(by_place.c[name]) == 0, cast(by_place.c[name], String))
+                for name in names[:-1]
+            ),
+            else_=cast(by_place.c[names[-1]], String),
         )
-        parts = func.grouping_sets(*(tuple_(GROUP_COLUMNS[name]) for name in names))
-        return union_all(whole.where(*where), select(kind, key, *few).where(*where).group_by(parts))
+        parts = func.grouping_sets(*(tuple_(by_place.c[name]) for name in names))
+        return union_all(whole, select(kind, key, *few).group_by(parts))
     parts = []
     for name in GROUPS:
         key = _group_key(name)
@@ -193,31 +220,17 @@ def _reached(kind: str, subject: Any, filters: Filters) -> Any:
 
 def _histogram(filters: Filters) -> Any:
     """(university, step, days, n): how many tickets took each whole number of days over each
-    step. From DurationTally when the filters are on its dimensions (period, campaign,
-    university); with a park, county or category, from the tickets those select."""
-    if filters.park is None and filters.county is None and filters.category is None:
-        where = _where(DurationTally, filters)
-        return (
-            select(
-                DurationTally.university_id,
-                DurationTally.step,
-                DurationTally.days,
-                DurationTally.n,
-            )
-            .where(*where, DurationTally.n > 0)
-            .subquery()
-        )
-    zero = literal(0)
-    university = func.coalesce(Ticket.university_id, zero)
-    parts = [
-        select(
-            university.label("university_id"), literal(step).label("step"), days.label("days")
-        ).where(done, *_ticket_filters(filters, university))
-        for step, (done, days) in days_sql().items()
-    ]
-    every = union_all(*parts).subquery()
-    keys = (every.c.university_id, every.c.step, every.c.days)
-    return select(*keys, func.count().label("n")).group_by(*keys).subquery()
+    step, summed by university. From DurationTally when the filters are on its dimensions
+    (period, campaign, university); with a park, county or category from PlaceDurationTally,
+    through the index of that filter."""
+    fine = not (filters.park is None and filters.county is None and filters.category is None)
+    model: Any = PlaceDurationTally if fine else DurationTally
+    return (
+        select(model.university_id, model.step, model.days, func.sum(model.n).label("n"))
+        .where(*_where(model, filters), model.n > 0)
+        .group_by(model.university_id, model.step, model.days)
+        .cte("histogram")
+    )
 
 
 def _medians(filters: Filters) -> Any:
@@ -230,8 +243,8 @@ def _medians(filters: Filters) -> Any:
         cast(histogram.c.university_id, String).label("key"),
         histogram.c.step,
         histogram.c.days,
-        func.sum(histogram.c.n).label("n"),
-    ).group_by(histogram.c.university_id, histogram.c.step, histogram.c.days)
+        histogram.c.n,
+    )
     overall = select(
         literal("").label("key"),
         histogram.c.step,

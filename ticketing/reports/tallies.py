@@ -57,6 +57,7 @@ from ticketing.reports.models import (
     EnterpriseTally,
     EventTally,
     FactTally,
+    PlaceDurationTally,
     ReachTally,
     TicketTally,
 )
@@ -282,22 +283,34 @@ def _ticket_moved(
                 _add(connection, ReachTally, row, {"n": step})
 
 
-def _durations(v: dict[str, Any] | None) -> set[tuple[Any, ...]]:
-    """The DurationTally keys (step, month, university, campaign, days) a ticket counts in."""
+DURATION_KEYS = ("step", "month", "university_id", "campaign_id", "days")
+PLACE_DURATION_KEYS = (*DURATION_KEYS[:4], "category", "park_id", "county_id", "days")
+
+
+def _durations(v: dict[str, Any] | None, place: bool) -> set[tuple[Any, ...]]:
+    """The keys (DURATION_KEYS, or PLACE_DURATION_KEYS with `place`) a ticket counts in."""
     key = measures.ticket_key(v) if v else None
     if v is None or key is None:
         return set()
-    return {(step, key[0], key[4], key[5], days) for step, days in measures.step_days(v).items()}
+    month, category, park, county, university, campaign = key
+    where = (category, park, county) if place else ()
+    return {
+        (step, month, university, campaign, *where, days)
+        for step, days in measures.step_days(v).items()
+    }
 
 
 def _move_durations(
     connection: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None
 ) -> None:
-    was, now = _durations(old), _durations(new)
-    for found, step in ((sorted(was - now), -1), (sorted(now - was), 1)):
-        for key in found:
-            names = ("step", "month", "university_id", "campaign_id", "days")
-            _add(connection, DurationTally, dict(zip(names, key, strict=True)), {"n": step})
+    for model, names, place in (
+        (DurationTally, DURATION_KEYS, False),
+        (PlaceDurationTally, PLACE_DURATION_KEYS, True),
+    ):
+        was, now = _durations(old, place), _durations(new, place)
+        for found, step in ((sorted(was - now), -1), (sorted(now - was), 1)):
+            for key in found:
+                _add(connection, model, dict(zip(names, key, strict=True)), {"n": step})
 
 
 def _other_dimensions(key: Any) -> Any:
@@ -500,23 +513,32 @@ def days_sql() -> dict[str, tuple[Any, Any]]:
 
 
 def _rebuild_durations() -> None:
-    db.session.execute(delete(DurationTally))
     zero = literal_column("0")
-    parts = [
-        select(
-            literal(step).label("step"),
-            _month_sql(measures.FILED_AT).label("month"),
-            func.coalesce(Ticket.university_id, zero).label("university_id"),
-            func.coalesce(Ticket.campaign_id, zero).label("campaign_id"),
-            days.label("days"),
-        ).where(measures.FILED, done)
-        for step, (done, days) in days_sql().items()
-    ]
-    every = union_all(*parts).subquery()
-    names = ("step", "month", "university_id", "campaign_id", "days")
-    keys = [every.c[name] for name in names]
-    counted = select(*keys, func.count()).group_by(*keys)
-    db.session.execute(insert(DurationTally).from_select([*names, "n"], counted))
+    columns = {
+        "month": _month_sql(measures.FILED_AT),
+        "university_id": func.coalesce(Ticket.university_id, zero),
+        "campaign_id": func.coalesce(Ticket.campaign_id, zero),
+        "category": Ticket.category,
+        "park_id": func.coalesce(Ticket.filed_park_id, zero),
+        "county_id": func.coalesce(Ticket.filed_county_id, zero),
+    }
+    for model, names in (
+        (DurationTally, DURATION_KEYS),
+        (PlaceDurationTally, PLACE_DURATION_KEYS),
+    ):
+        db.session.execute(delete(model))
+        parts = [
+            select(
+                literal(step).label("step"),
+                *(columns[name].label(name) for name in names[1:-1]),
+                days.label("days"),
+            ).where(measures.FILED, done)
+            for step, (done, days) in days_sql().items()
+        ]
+        every = union_all(*parts).subquery()
+        keys = [every.c[name] for name in names]
+        counted = select(*keys, func.count()).group_by(*keys)
+        db.session.execute(insert(model).from_select([*names, "n"], counted))
 
 
 def _rebuild_facts() -> None:
