@@ -153,8 +153,8 @@ class DurationTally(Base):
 
 class PlaceDurationTally(Base):
     """DurationTally by every dashboard dimension (category, park and county too), for the
-    medians under a park, county or category filter: about one row per ten tickets, read
-    through the index of the filter (a park is a twelfth of it, a category an eighth)."""
+    medians under a park, county or category filter with a period or campaign: about one row
+    per ten tickets, read through the indexes of the filters."""
 
     __tablename__ = "place_duration_tally"
     __table_args__ = (
@@ -172,3 +172,44 @@ class PlaceDurationTally(Base):
     county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     days: Mapped[int] = mapped_column(Integer, primary_key=True)
     n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PlaceDaysTally(Base):
+    """PlaceDurationTally without the month and the campaign, for the medians under a park,
+    county or category filter over all time (a park over three years would read a twelfth of
+    PlaceDurationTally; here a twelfth of a table six times smaller)."""
+
+    __tablename__ = "place_days_tally"
+    __table_args__ = (
+        Index("ix_place_days_tally_park_id", "park_id"),
+        Index("ix_place_days_tally_county_id", "county_id"),
+        Index("ix_place_days_tally_category", "category"),
+    )
+
+    step: Mapped[str] = mapped_column(String(8), primary_key=True)
+    university_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    park_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The histograms of the steps' days, each by its key columns (step first, days last).
+HISTOGRAMS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
+    (DurationTally, ("step", "month", "university_id", "campaign_id", "days")),
+    (
+        PlaceDurationTally,
+        (
+            "step",
+            "month",
+            "university_id",
+            "campaign_id",
+            "category",
+            "park_id",
+            "county_id",
+            "days",
+        ),
+    ),
+    (PlaceDaysTally, ("step", "university_id", "category", "park_id", "county_id", "days")),
+)

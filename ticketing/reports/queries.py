@@ -45,6 +45,7 @@ from ticketing.reports.models import (
     STEPS,
     DurationTally,
     FactTally,
+    PlaceDaysTally,
     PlaceDurationTally,
     ReachTally,
 )
@@ -220,11 +221,13 @@ def _reached(kind: str, subject: Any, filters: Filters) -> Any:
 
 def _histogram(filters: Filters) -> Any:
     """(university, step, days, n): how many tickets took each whole number of days over each
-    step, summed by university. From DurationTally when the filters are on its dimensions
-    (period, campaign, university); with a park, county or category from PlaceDurationTally,
-    through the index of that filter."""
-    fine = not (filters.park is None and filters.county is None and filters.category is None)
-    model: Any = PlaceDurationTally if fine else DurationTally
+    step, summed by university, from the smallest histogram that has the filters' dimensions:
+    DurationTally for period, campaign and university; with a park, county or category,
+    PlaceDurationTally when a period or campaign is chosen too, else PlaceDaysTally."""
+    model: Any = DurationTally
+    if not (filters.park is None and filters.county is None and filters.category is None):
+        timed = filters.months() is not None or filters.campaign is not None
+        model = PlaceDurationTally if timed else PlaceDaysTally
     return (
         select(model.university_id, model.step, model.days, func.sum(model.n).label("n"))
         .where(*_where(model, filters), model.n > 0)

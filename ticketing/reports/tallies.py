@@ -50,14 +50,13 @@ from ticketing.reports import measures
 from ticketing.reports.models import (
     COOPERATION_MEASURES,
     DIMENSIONS,
+    HISTOGRAMS,
     MEASURES,
     RETURN_MEASURES,
     TICKET_MEASURES,
-    DurationTally,
     EnterpriseTally,
     EventTally,
     FactTally,
-    PlaceDurationTally,
     ReachTally,
     TicketTally,
 )
@@ -283,19 +282,14 @@ def _ticket_moved(
                 _add(connection, ReachTally, row, {"n": step})
 
 
-DURATION_KEYS = ("step", "month", "university_id", "campaign_id", "days")
-PLACE_DURATION_KEYS = (*DURATION_KEYS[:4], "category", "park_id", "county_id", "days")
-
-
-def _durations(v: dict[str, Any] | None, place: bool) -> set[tuple[Any, ...]]:
-    """The keys (DURATION_KEYS, or PLACE_DURATION_KEYS with `place`) a ticket counts in."""
+def _durations(v: dict[str, Any] | None, names: tuple[str, ...]) -> set[tuple[Any, ...]]:
+    """The keys (by `names`, a histogram's columns) a ticket with values `v` counts in."""
     key = measures.ticket_key(v) if v else None
     if v is None or key is None:
         return set()
-    month, category, park, county, university, campaign = key
-    where = (category, park, county) if place else ()
+    dimensions = dict(zip(DIMENSIONS, key, strict=True))
     return {
-        (step, month, university, campaign, *where, days)
+        tuple({**dimensions, "step": step, "days": days}[name] for name in names)
         for step, days in measures.step_days(v).items()
     }
 
@@ -303,11 +297,8 @@ def _durations(v: dict[str, Any] | None, place: bool) -> set[tuple[Any, ...]]:
 def _move_durations(
     connection: Connection, old: dict[str, Any] | None, new: dict[str, Any] | None
 ) -> None:
-    for model, names, place in (
-        (DurationTally, DURATION_KEYS, False),
-        (PlaceDurationTally, PLACE_DURATION_KEYS, True),
-    ):
-        was, now = _durations(old, place), _durations(new, place)
+    for model, names in HISTOGRAMS:
+        was, now = _durations(old, names), _durations(new, names)
         for found, step in ((sorted(was - now), -1), (sorted(now - was), 1)):
             for key in found:
                 _add(connection, model, dict(zip(names, key, strict=True)), {"n": step})
@@ -522,10 +513,7 @@ def _rebuild_durations() -> None:
         "park_id": func.coalesce(Ticket.filed_park_id, zero),
         "county_id": func.coalesce(Ticket.filed_county_id, zero),
     }
-    for model, names in (
-        (DurationTally, DURATION_KEYS),
-        (PlaceDurationTally, PLACE_DURATION_KEYS),
-    ):
+    for model, names in HISTOGRAMS:
         db.session.execute(delete(model))
         parts = [
             select(
