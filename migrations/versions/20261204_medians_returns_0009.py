@@ -1,7 +1,7 @@
 """the dashboard's medians and each university's returns: the days per step as histograms
 (duration_tally; place_duration_tally by category, park and county too; place_days_tally the
-same without month and campaign), the problems each university returned
-(ticket_university.returned_at and fact_tally.returns)
+same without month and campaign; days_tally by step and university alone), the problems each
+university returned (ticket_university.returned_at and fact_tally.returns)
 
 Revision ID: 0009
 Revises: 0008
@@ -99,10 +99,19 @@ def upgrade() -> None:
     op.create_index("ix_place_days_tally_park_id", "place_days_tally", ["park_id"])
     op.create_index("ix_place_days_tally_county_id", "place_days_tally", ["county_id"])
     op.create_index("ix_place_days_tally_category", "place_days_tally", ["category"])
-    # all three filled by `flask migrate` (cli.TALLY_REVISIONS), which rebuilds the tallies after it
+    op.create_table(
+        "days_tally",
+        sa.Column("step", sa.String(8), nullable=False),
+        sa.Column("university_id", sa.Integer(), nullable=False),
+        sa.Column("days", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("step", "university_id", "days", name="pk_days_tally"),
+    )
+    # all four filled by `flask migrate` (cli.TALLY_REVISIONS), which rebuilds the tallies after it
 
 
 def downgrade() -> None:
+    op.drop_table("days_tally")
     op.drop_table("place_days_tally")
     op.drop_table("place_duration_tally")
     op.drop_table("duration_tally")

@@ -195,6 +195,18 @@ class PlaceDaysTally(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DaysTally(Base):
+    """DurationTally without the month and the campaign, for the medians over all time (the
+    dashboard as it opens): a few thousand rows whatever the number of tickets."""
+
+    __tablename__ = "days_tally"
+
+    step: Mapped[str] = mapped_column(String(8), primary_key=True)
+    university_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # The histograms of the steps' days, each by its key columns (step first, days last).
 HISTOGRAMS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (DurationTally, ("step", "month", "university_id", "campaign_id", "days")),
@@ -212,4 +224,5 @@ HISTOGRAMS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
         ),
     ),
     (PlaceDaysTally, ("step", "university_id", "category", "park_id", "county_id", "days")),
+    (DaysTally, ("step", "university_id", "days")),
 )

@@ -43,6 +43,7 @@ from ticketing.reports.filters import Filters
 from ticketing.reports.models import (
     MEASURES,
     STEPS,
+    DaysTally,
     DurationTally,
     FactTally,
     PlaceDaysTally,
@@ -222,11 +223,12 @@ def _reached(kind: str, subject: Any, filters: Filters) -> Any:
 def _histogram(filters: Filters) -> Any:
     """(university, step, days, n): how many tickets took each whole number of days over each
     step, summed by university, from the smallest histogram that has the filters' dimensions:
-    DurationTally for period, campaign and university; with a park, county or category,
-    PlaceDurationTally when a period or campaign is chosen too, else PlaceDaysTally."""
-    model: Any = DurationTally
+    DaysTally over all time, DurationTally for a period or campaign; with a park, county or
+    category, PlaceDurationTally when a period or campaign is chosen too, else PlaceDaysTally
+    (a university filter applies to each)."""
+    timed = filters.months() is not None or filters.campaign is not None
+    model: Any = DurationTally if timed else DaysTally
     if not (filters.park is None and filters.county is None and filters.category is None):
-        timed = filters.months() is not None or filters.campaign is not None
         model = PlaceDurationTally if timed else PlaceDaysTally
     return (
         select(model.university_id, model.step, model.days, func.sum(model.n).label("n"))
