@@ -26,11 +26,17 @@ run: $(VENV)/.installed-run
 	$(FLASK) demo --url http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# with TEST_DATABASE_URL the suite runs on SQLite and on PostgreSQL side by side (each on a
+# database of its own), then prints both logs
 test: $(VENV)/.installed-dev
-	$(BIN)/pytest
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL ($$TEST_DATABASE_URL) =="; \
-		TEST_DB=postgresql $(BIN)/pytest; \
+	@if [ -z "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest; else \
+		echo "== SQLite and PostgreSQL ($$TEST_DATABASE_URL) side by side =="; \
+		$(BIN)/pytest > .test-sqlite.log 2>&1 & sqlite=$$!; \
+		TEST_DB=postgresql $(BIN)/pytest > .test-postgresql.log 2>&1 & postgresql=$$!; \
+		wait $$sqlite; a=$$?; wait $$postgresql; b=$$?; \
+		echo "== on SQLite (exit $$a) =="; cat .test-sqlite.log; \
+		echo "== on PostgreSQL (exit $$b) =="; cat .test-postgresql.log; \
+		[ $$a -eq 0 ] && [ $$b -eq 0 ]; \
 	fi
 
 lint: $(VENV)/.installed-dev
