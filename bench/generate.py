@@ -42,7 +42,7 @@ from ticketing.config import load as load_settings  # noqa: E402
 from ticketing.orgs import credit_code  # noqa: E402
 from ticketing.records import tallies as work_records  # noqa: E402
 from ticketing.reports import tallies  # noqa: E402
-from ticketing.search.index import document  # noqa: E402
+from ticketing.search.index import sections, weighted_vector  # noqa: E402
 from ticketing.tickets import deadlines  # noqa: E402
 from ticketing.workflow import State, path_to  # noqa: E402
 
@@ -146,6 +146,7 @@ class Ticket:
     experts: set[int] = field(default_factory=set)
     outcome: list[Any] | None = None
     later_outcomes: list[list[Any]] = field(default_factory=list)  # a further cooperation
+    notes: list[str] = field(default_factory=list)  # public comments and visits, for search
 
 
 class Sink:
@@ -558,8 +559,11 @@ class Zone:
         row_id = self.next_ids[table]
         if action == "comment":
             internal = rng.random() < 0.15
+            body = rng.choice(words.COMMENTS)
             sink.add("comment", ("id", "ticket_id", "author_id", "body", "internal", "created_at"),
-                     (row_id, t.id, actor, rng.choice(words.COMMENTS), internal, at))  # fmt: skip
+                     (row_id, t.id, actor, body, internal, at))  # fmt: skip
+            if not internal:
+                t.notes.append(body)
             data = {"comment_id": row_id, "internal": internal}
         elif action == "visit":
             day = at.astimezone(words.CST).date()
@@ -574,8 +578,11 @@ class Zone:
                 "agreed",
                 "created_at",
             )
-            sink.add("visit", cols, (row_id, t.id, t.expert_id or actor, day, rng.choice(words.PLACES),
-                                     "企业技术负责人、车间主任", rng.choice(words.FINDINGS), rng.choice(words.AGREED), at))  # fmt: skip
+            place, findings, agreed = (rng.choice(words.PLACES), rng.choice(words.FINDINGS),
+                                       rng.choice(words.AGREED))  # fmt: skip
+            sink.add("visit", cols, (row_id, t.id, t.expert_id or actor, day, place,
+                                     "企业技术负责人、车间主任", findings, agreed, at))  # fmt: skip
+            t.notes.append(f"{place} {findings} {agreed}")
             data = {"visit_id": row_id, "visited_on": day.isoformat()}
         else:
             name = rng.choice(words.FILES)
@@ -620,11 +627,15 @@ class Zone:
             t.expert_assigned_at, t.started_at, t.resolved_at, t.finished_at, due, t.version,
             self.campaign_of(t), *self.filed_place(t), t.returned_at,
         ))  # fmt: skip
-        terms = document(t.number, t.title, self.enterprise_names[t.enterprise_id], t.description)
-        # a tsvector written as text is its lexemes apart (ours need no quotes); FTS5 its text
-        sink.add(
-            "ticket_search", ("ticket_id" if sink.postgres else "rowid", "terms"), (t.id, terms)
-        )
+        head, body, notes = sections(t.number, t.title, self.enterprise_names[t.enterprise_id],
+                                     t.description, [t.resolution or "", *t.notes])  # fmt: skip
+        # a tsvector written as text: its lexemes with their weighted positions; FTS5 its text
+        if sink.postgres:
+            sink.add("ticket_search", ("ticket_id", "terms"),
+                     (t.id, weighted_vector(head, body, notes)))  # fmt: skip
+        else:
+            sink.add("ticket_search", ("rowid", "head", "body", "notes"),
+                     (t.id, head, body, notes))  # fmt: skip
         for university in sorted(t.universities):
             sink.add(
                 "ticket_university",

@@ -272,6 +272,25 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
             "admin: search by word (变频器)", "admin", ["/queue/all?q=%E5%8F%98%E9%A2%91%E5%99%A8"]
         ),
         Scenario("admin: search by number", "admin", [f"/queue/all?q={number}"]),
+        Scenario(
+            "admin: search by word, latest first (变频器)",
+            "admin",
+            ["/queue/all?order=recent&q=%E5%8F%98%E9%A2%91%E5%99%A8"],
+        ),
+        Scenario(  # a word of the comments and visit records, in a quarter of the tickets
+            "admin: search by word in notes (润滑)", "admin", ["/queue/all?q=%E6%B6%A6%E6%BB%91"]
+        ),
+        Scenario(
+            "admin: search by word, ranked page 5 (润滑)",
+            "admin",
+            ["/queue/all?q=%E6%B6%A6%E6%BB%91&page=5"],
+        ),
+        Scenario(
+            "admin: search by a rarer word (测序)", "admin", ["/queue/all?q=%E6%B5%8B%E5%BA%8F"]
+        ),
+        Scenario(
+            "expert: search by word (润滑)", "expert", ["/queue/assigned?q=%E6%B6%A6%E6%BB%91"]
+        ),
         Scenario(f"expert: ticket page, longest history ({busy})", "expert", [f"/tickets/{busy}"]),
         Scenario("admin: dashboard", "admin", ["/dashboard"]),
         Scenario("admin: dashboard, one year", "admin", [f"/dashboard?year={year}"]),

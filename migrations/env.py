@@ -10,9 +10,11 @@ from sqlalchemy import engine_from_config, pool
 import ticketing.accounts.models  # noqa: F401 - register the tables
 import ticketing.campaigns.models  # noqa: F401
 import ticketing.fairs.models  # noqa: F401
+import ticketing.notify.models  # noqa: F401
 import ticketing.orgs.models  # noqa: F401
 import ticketing.outcomes.models  # noqa: F401
 import ticketing.reports.models  # noqa: F401
+import ticketing.search.models  # noqa: F401
 import ticketing.tickets.models  # noqa: F401
 from ticketing.db import Base, make_engine
 from ticketing.search.index import TABLE as SEARCH_TABLE

@@ -354,10 +354,11 @@ def test_who_sees_which_record(app, make, world, login):  # type: ignore[no-unty
 @pytest.mark.parametrize(
     ("who", "url", "expected"),
     [
-        ("admin", "/records/commissioners/C", 4),  # user, person, years, awards
-        ("commissioner_a", "/records/commissioners/C", 4),
-        ("admin", "/records/experts/E", 3),  # user, person, years
-        ("liaison_u1", "/records/universities/U", 3),  # user, university with tallies, experts
+        # each with the bell's unread count after the user
+        ("admin", "/records/commissioners/C", 5),  # user, bell, person, years, awards
+        ("commissioner_a", "/records/commissioners/C", 5),
+        ("admin", "/records/experts/E", 4),  # user, bell, person, years
+        ("liaison_u1", "/records/universities/U", 4),  # user, bell, university, experts
     ],
 )
 def test_person_pages_cost_the_same_whatever_the_rows(

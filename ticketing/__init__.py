@@ -10,13 +10,16 @@ from flask import Flask
 
 from ticketing import cli, db, errors, i18n, logs, web
 from ticketing import config as settings
+from ticketing.accounts.reset_views import bp as password_bp
 from ticketing.accounts.views import bp as accounts_bp
 from ticketing.campaigns.views import bp as campaigns_bp
 from ticketing.fairs.views import bp as fairs_bp
+from ticketing.notify.views import bp as notify_bp
 from ticketing.orgs.views import bp as orgs_bp
 from ticketing.orgs.views import pages as enterprise_pages_bp
 from ticketing.records.views import bp as records_bp
 from ticketing.reports.views import bp as reports_bp
+from ticketing.search.views import bp as search_bp
 from ticketing.tickets.views import bp as tickets_bp
 
 
@@ -38,6 +41,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(records_bp)
     app.register_blueprint(fairs_bp)
     app.register_blueprint(campaigns_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(notify_bp)
+    app.register_blueprint(password_bp)
     errors.register(app)
     cli.register(app)
     if app.config["ENV"] == "production":

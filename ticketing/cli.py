@@ -23,6 +23,7 @@ from ticketing.config import asset_dir
 from ticketing.errors import DomainError
 from ticketing.records import tallies as work_records
 from ticketing.reports import tallies
+from ticketing.search import index as search_index
 
 T = TypeVar("T")
 
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(load_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(rebuild_tallies)
+    app.cli.add_command(reindex_search)
 
 
 # revisions whose new figures are counted from the data already there: 0008 the fact, reach
@@ -151,6 +153,14 @@ def rebuild_tallies() -> None:
     _run(tallies.rebuild)
     _run(work_records.rebuild)
     click.echo("The dashboard's tallies are recomputed.")
+
+
+@click.command("reindex-search")
+@with_appcontext
+def reindex_search() -> None:
+    """Index every ticket's words again (after a bulk import or a restore)."""
+    count = _run(search_index.rebuild)
+    click.echo(f"{count} tickets indexed for search.")
 
 
 def _run(work: Callable[[], T]) -> T:

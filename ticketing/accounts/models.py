@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     cast,
+    false,
     func,
     inspect,
     select,
@@ -83,6 +84,10 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     university_id: Mapped[int | None] = mapped_column(ForeignKey("university.id"), index=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # set when an administrator gave a new password: the person must choose their own
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -165,3 +170,18 @@ class ExpertProfile(Base):
     last_assigned_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="expert_profile")
+
+
+class PasswordReset(Base):
+    """A one-time password reset link sent by e-mail: only the token's hash is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

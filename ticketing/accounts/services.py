@@ -135,6 +135,7 @@ def change_password(user: User, actor: User, *, current: str, new: str) -> None:
     check_password_rules(new, "new")
     user.password_hash = hash_password(new)
     user.session_token = new_session_token()
+    user.must_change_password = False
     db.session.flush()
 
 

@@ -176,6 +176,7 @@ def edit_user(user_id: int | None) -> ResponseReturnValue:
             title=user.name if user else _("New user"),
             back=url_for("accounts.users"),
             open_work=queries.open_assignments(user.id) if user else [],
+            new_password_url=url_for("password.new_password", user_id=user.id) if user else None,
         )
         return page, status
 

@@ -4,7 +4,7 @@ Every transition, edit, comment, visit record and file leaves exactly one event 
 ticket's `updated_at` moves to the event's time, so any activity brings a ticket up its queue.
 Whatever must happen with every change attaches to this function and runs in the same
 transaction as the event: the dashboard's tallies (reports/tallies.py) and the search index
-(search/index.py) today; notifications and webhooks next.
+(search/index.py), notifications and their outbox (notify/services.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ticketing import db
 from ticketing.accounts.models import User
 from ticketing.errors import StaleTicket
+from ticketing.notify import services as notify
 from ticketing.records import tallies as work_records
 from ticketing.reports import tallies
 from ticketing.search import index as search
@@ -66,4 +67,5 @@ def record(
     work_records.count(ticket, event, worked)
     if action in search.DOCUMENT_ACTIONS:
         search.index_ticket(ticket, ticket.enterprise.name)
+    notify.on_event(ticket, actor, action, details)
     return event

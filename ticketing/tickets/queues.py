@@ -35,12 +35,15 @@ from ticketing.accounts.models import Role, User
 from ticketing.orgs.models import Enterprise, University
 from ticketing.permissions import BOUND, Viewer, viewer, viewer_params, visibility
 from ticketing.reports.models import EnterpriseTally, TicketTally
+from ticketing.search import highlight
 from ticketing.search import index as search_index
 from ticketing.tickets.models import Category, Priority, Ticket
 from ticketing.values import row_id
 from ticketing.workflow import State
 
 COUNT_CAP = 1000
+RANKED = 100  # a search by words ranks the most recently active RANKED matches, best first
+PROBE_RANKED = 4000  # …looked for first among this many latest tickets (on PostgreSQL)
 NUMBER = re.compile(r"[A-Za-z]{1,8}-\d{4}-\d{4,7}")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICRO = timedelta(microseconds=1)
@@ -112,6 +115,8 @@ class Filters:
     university_id: int | None = None
     q: str | None = None
     overdue: bool = False
+    recent: bool = False  # a search by words in queue order instead of best match first
+    page: int = 1  # the page of a ranked search
     after: Cursor | None = None
     before: Cursor | None = None
 
@@ -130,6 +135,9 @@ class Filters:
         filters.university_id = row_id(args.get("university"))
         filters.q = " ".join((args.get("q") or "").split())[:100] or None
         filters.overdue = args.get("overdue") == "1"
+        filters.recent = args.get("order") == "recent"
+        page = row_id(args.get("page"))
+        filters.page = page if page is not None and page <= RANKED else 1
         filters.after = Cursor.parse(args.get("after"))
         filters.before = None if filters.after else Cursor.parse(args.get("before"))
         return filters
@@ -145,6 +153,7 @@ class Filters:
             "university": self.university_id,
             "q": self.q,
             "overdue": "1" if self.overdue else None,
+            "order": "recent" if self.recent and self.q else None,
         }
         return {key: value for key, value in pairs.items() if value}
 
@@ -173,6 +182,12 @@ class Page:
     matches: int | None  # counted up to COUNT_CAP + 1; None: not counted (a frequent word)
     older: Cursor | None
     newer: Cursor | None
+    ranked: bool = False  # best match first (a search by words); paged by number
+    next_page: int | None = None
+    previous_page: int | None = None
+    window_full: bool = False  # more matches than RANKED: only the latest RANKED are ranked
+    titles: dict[int, Any] | None = None  # ticket id → its title with the words marked
+    snippets: dict[int, Any] | None = None  # ticket id → where else the words are, marked
 
     @property
     def more_than_cap(self) -> bool:
@@ -195,7 +210,7 @@ class Shape:
     who: Viewer
     queue: str
     filters: tuple[str, ...]  # the filters in use, by name
-    search: str | None  # "number", "words" or "nothing"
+    search: str | None  # "number", "words", "ranked" (words, best first) or "nothing"
     cursor: str | None  # "after" or "before"
     limit: int
     enterprises: int = 0  # "mine": how many enterprises the commissioner has
@@ -238,7 +253,7 @@ def _where(shape: Shape) -> list[ColumnElement[bool]]:
             where.append(Ticket.due_at < bindparam("f_now", type_=Ticket.due_at.type))
     if shape.search == "number":
         where.append(Ticket.number == bindparam("f_number"))
-    elif shape.search == "words":
+    elif shape.search in ("words", "ranked"):
         where.append(search_index.matching())
     elif shape.search == "nothing":  # a query with no word in it finds nothing
         where.append(false())
@@ -345,12 +360,16 @@ def _shape_and_params(
         search, params["f_number"] = "number", filters.q.upper()
     elif filters.q and search_index.searchable(filters.q):
         search, params["search_query"] = "words", search_index.search_query(filters.q)
+        if not filters.recent:
+            search, params["r_offset"] = "ranked", (filters.page - 1) * per_page
     elif filters.q:
         search = "nothing"
     cursor = filters.after or filters.before
     if cursor is not None:
         params["c_at"], params["c_id"] = cursor.updated_at, cursor.id
     direction = "after" if filters.after else "before" if filters.before else None
+    if search == "ranked":
+        direction = None
     enterprises = sorted(user.enterprise_ids) if queue.key == "mine" else []
     params.update({f"enterprise_{n}": e for n, e in enumerate(enterprises)})
     shape = Shape(
@@ -363,6 +382,8 @@ def list_queue(user: User, queue: Queue, filters: Filters, per_page: int) -> Pag
     """One page of a queue: two statements whatever the page size or position, each built
     once per shape of query and then only given new values."""
     shape, params = _shape_and_params(user, queue, filters, per_page)
+    if shape.search == "ranked":
+        return _ranked_page(shape, params, filters, per_page)
     newer_first = filters.before is None
     found: list[Any] = []
     probed = shape.search == "words" and search_index.can_probe()
@@ -391,6 +412,73 @@ def list_queue(user: User, queue: Queue, filters: Filters, per_page: int) -> Pag
         statement = _count_statement(count_shape)
     matches = db.rows(statement, params)[0][0] or 0
     return Page(rows, matches, older, newer)
+
+
+def _ranked_page(shape: Shape, params: dict[str, Any], filters: Filters, per_page: int) -> Page:
+    """A page of a search by words, best match first among the latest RANKED matches, with the
+    words marked: the rows (on PostgreSQL first from the latest tickets, as for a frequent
+    word) and the texts the snippets come from (two or three statements). The matches are
+    counted in the same statement, up to RANKED."""
+    found: list[Any] = []
+    probed = search_index.can_probe()
+    if probed:
+        found = db.rows(_ranked_statement(shape, True), params)
+        probed = bool(found) and found[0][-1] >= RANKED
+    if not probed:
+        found = db.rows(_ranked_statement(shape, False), params)
+    rows = [Row(*row[:-2]) for row in found[:per_page]]
+    in_window = found[0][-1] if found else 0
+    window_full = probed or in_window >= RANKED
+    matches = None if window_full else in_window
+    more = len(found) > per_page and filters.page * per_page < RANKED
+    found_words = highlight.pattern(filters.q or "")
+    texts = search_index.texts_of([row.id for row in rows], filters.q or "")
+    return Page(
+        rows,
+        matches,
+        None,
+        None,
+        ranked=True,
+        next_page=filters.page + 1 if more else None,
+        previous_page=filters.page - 1 if filters.page > 1 else None,
+        window_full=window_full,
+        titles={row.id: highlight.marked(row.title, found_words) for row in rows},
+        snippets={row.id: highlight.snippet(texts.get(row.id, []), found_words) for row in rows},
+    )
+
+
+@cache
+def _ranked_statement(shape: Shape, probed: bool) -> Select[Any]:
+    """The page's rows by score among the latest RANKED matches, each row ending in the
+    match's score and in how many of the window's matches the viewer may see. Probed, the
+    matches are looked for among the latest PROBE_RANKED tickets of each lane one by one, in
+    queue order, until RANKED are found (see _probe_statement): a word in more than one ticket
+    in 40 needs no more; else the index finds them."""
+    if probed:
+        latest = _in_order(replace(shape, search=None), True, PROBE_RANKED)
+        window = (
+            select(latest.c.id, latest.c.updated_at)
+            .where(search_index.probe(latest.c.id))
+            .order_by(*_order(latest.c.updated_at, latest.c.id, True))
+            .limit(RANKED)
+            .subquery()
+        )
+    else:
+        window = _in_order(shape, True, RANKED)
+    scores = search_index.scores()
+    expert = aliased(User)
+    return (
+        select(*row_columns(expert), scores.c.score, func.count().over())
+        .join(window, window.c.id == Ticket.id)
+        .join(scores, scores.c.ticket_id == Ticket.id)
+        .join(Enterprise, Enterprise.id == Ticket.enterprise_id)
+        .outerjoin(University, University.id == Ticket.university_id)
+        .outerjoin(expert, expert.id == Ticket.expert_id)
+        .where(visibility(shape.who))
+        .order_by(scores.c.score.desc(), Ticket.updated_at.desc(), Ticket.id.desc())
+        .limit(shape.limit)
+        .offset(bindparam("r_offset"))
+    )
 
 
 @cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -29,6 +30,8 @@ from ticketing.errors import DomainError, NotFound
 from ticketing.i18n import labels
 from ticketing.orgs import queries as org_queries
 from ticketing.outcomes.models import Outcome
+from ticketing.search import queries as search_queries
+from ticketing.search.forms import DeleteSearchForm, SaveSearchForm
 from ticketing.tickets import effects, queries, queues, services, todos, transitions
 from ticketing.tickets.forms import (
     CONFIDENTIAL_HINT,
@@ -85,6 +88,10 @@ def queue(key: str) -> str:
         universities=org_queries.university_choices() if admin_view else [],
         admin_view=admin_view,
         cap=queues.COUNT_CAP,
+        ranked_cap=queues.RANKED,
+        saved_searches=search_queries.saved_searches(current_user),
+        save_form=SaveSearchForm(queue=chosen.key, args=urlencode(filters.as_args())),
+        delete_form=DeleteSearchForm(),
     )
 
 

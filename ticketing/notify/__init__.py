@@ -1,0 +1,1 @@
+"""Notifications: in-app messages, an outbox of e-mails and robot posts, and its worker."""
