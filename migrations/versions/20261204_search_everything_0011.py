@@ -5,8 +5,8 @@ and description; notes: resolution, public comments, visit records): on PostgreS
 tsvector column with weights A, B, C; on SQLite an FTS5 table with one column a section.
 Both are filled again from the existing tickets.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04 19:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from ticketing.search.index import TABLE, document, documents, weighted_vector
 
-revision = "0012"
-down_revision = "0011"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
