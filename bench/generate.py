@@ -45,13 +45,18 @@ from ticketing.reports import tallies  # noqa: E402
 from ticketing.search.index import sections, weighted_vector  # noqa: E402
 from ticketing.tickets import deadlines  # noqa: E402
 from ticketing.workflow import State, path_to  # noqa: E402
+from ticketing.worktime import official  # noqa: E402
+from ticketing.worktime.calendar import WorkCalendar  # noqa: E402
 
 PASSWORD = "bench-pass-2026"
 ZONE = "CZ"
 YEARS = 3
 BUSY_EVENTS = 2864
 BATCH = 20_000
-TARGETS = load_settings("/tmp")["TIME_TARGETS"]
+TARGETS = deadlines.Targets(load_settings("/tmp")["TIME_TARGETS"])
+CALENDAR = WorkCalendar(
+    {day: working for year in official.YEARS for day, working, _name in official.days(year)}
+)
 S = State
 
 # How a ticket's life ends, for tickets old enough to have finished (weights).
@@ -612,13 +617,23 @@ class Zone:
         sink.add("ticket_event", cols, row)
 
     def write(self, sink: Sink, t: Ticket) -> None:
-        due = deadlines.due_at(t.state, t.priority, t.entered_at, TARGETS)
+        due = deadlines.due_at(t.state, t.priority, t.entered_at, TARGETS, CALENDAR)
+        on_time = 0
+        for start, end, step, bit in (
+            (t.submitted_at, t.routed_at, "route", deadlines.ROUTE),
+            (t.routed_at, t.expert_assigned_at, "assign", deadlines.ASSIGN),
+            (t.started_at, t.resolved_at, "resolve", deadlines.RESOLVE),
+        ):
+            if start and end and end <= CALENDAR.add(start, TARGETS.days(step, t.priority)):
+                on_time |= bit
+        running = t.state in deadlines.STEP_TARGET
         cols = (
             "id", "number", "title", "description", "category", "priority", "state", "confidential",
             "enterprise_id", "filer_id", "university_id", "expert_id", "resolution", "satisfaction",
             "created_at", "updated_at", "submitted_at", "routed_at", "expert_assigned_at",
             "started_at", "resolved_at", "finished_at", "due_at", "version", "campaign_id",
-            "filed_park_id", "filed_county_id", "returned_at",
+            "filed_park_id", "filed_county_id", "returned_at", "step_started_at", "on_time_steps",
+            "due_soon_at",
         )  # fmt: skip
         sink.add("ticket", cols, (
             t.id, t.number, t.title, t.description, t.category, t.priority, str(t.state),
@@ -626,6 +641,7 @@ class Zone:
             t.satisfaction, t.created_at, t.updated_at, t.submitted_at, t.routed_at,
             t.expert_assigned_at, t.started_at, t.resolved_at, t.finished_at, due, t.version,
             self.campaign_of(t), *self.filed_place(t), t.returned_at,
+            t.entered_at if running else None, on_time, CALENDAR.soon_from(due) if due else None,
         ))  # fmt: skip
         head, body, notes = sections(t.number, t.title, self.enterprise_names[t.enterprise_id],
                                      t.description, [t.resolution or "", *t.notes])  # fmt: skip

@@ -264,6 +264,17 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
         Scenario("liaison: my university's queue", "liaison", ["/queue/university"]),
         Scenario("admin: to route", "admin", ["/queue/to_route"]),
         Scenario("admin: all tickets", "admin", ["/queue/all"]),
+        Scenario("admin: all tickets, soonest due first", "admin", ["/queue/all?sort=due"]),
+        Scenario("admin: to route, soonest due first", "admin", ["/queue/to_route?sort=due"]),
+        Scenario(
+            "liaison: my university's queue, soonest due first",
+            "liaison",
+            ["/queue/university?sort=due"],
+        ),
+        Scenario(
+            "expert: assigned to me, soonest due first", "expert", ["/queue/assigned?sort=due"]
+        ),
+        Scenario("admin: working-time settings", "admin", ["/admin/working-time"]),
         Scenario(
             "admin: filtered queue", "admin", ["/queue/all?state=in_progress&category=tech_upgrade"]
         ),

@@ -16,6 +16,7 @@ import ticketing.outcomes.models  # noqa: F401
 import ticketing.reports.models  # noqa: F401
 import ticketing.search.models  # noqa: F401
 import ticketing.tickets.models  # noqa: F401
+import ticketing.worktime.models  # noqa: F401
 from ticketing.db import Base, make_engine
 from ticketing.search.index import TABLE as SEARCH_TABLE
 

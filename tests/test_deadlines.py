@@ -16,10 +16,18 @@ from ticketing.tickets.models import Ticket
 START = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)  # 09:30 in Changzhi
 
 
-@pytest.mark.parametrize(
-    ("priority", "resolve_days"), [("urgent", 7), ("high", 14), ("normal", 30), ("low", 60)]
-)
-def test_each_step_has_its_target(priority, resolve_days, world, ctx) -> None:  # type: ignore[no-untyped-def]
+# The resolve step starts on Tuesday 3 March 2026 at 05:30 in Changzhi; counted in working days
+# it ends past weekends, 清明 (Monday 6 April), 劳动节 (1, 4 and 5 May) and the 调休 Saturday 9 May.
+RESOLVE_DUE = {
+    "urgent": datetime(2026, 3, 11, 21, 30, tzinfo=UTC),  # Thursday 12 March, 05:30 local
+    "high": datetime(2026, 3, 22, 21, 30, tzinfo=UTC),  # Monday 23 March
+    "normal": datetime(2026, 4, 14, 21, 30, tzinfo=UTC),  # Wednesday 15 April
+    "low": datetime(2026, 5, 28, 21, 30, tzinfo=UTC),  # Friday 29 May
+}
+
+
+@pytest.mark.parametrize("priority", ["urgent", "high", "normal", "low"])
+def test_each_step_has_its_target(priority, world, ctx) -> None:  # type: ignore[no-untyped-def]
     filer, admin = (
         db.session.get(User, world.commissioner_a.id),
         db.session.get(User, world.admin.id),
@@ -32,7 +40,7 @@ def test_each_step_has_its_target(priority, resolve_days, world, ctx) -> None:  
         (filer, "submit", {}, 3),
         (admin, "route", {"university_id": world.u1.id}, 3),
         (liaison, "assign_expert", {"expert_id": expert.id}, 2),
-        (expert, "start", {}, resolve_days),
+        (expert, "start", {}, RESOLVE_DUE[priority]),
         (expert, "resolve", {"resolution": "完成"}, None),
     ]
     with db.frozen_clock(START):
@@ -51,7 +59,11 @@ def test_each_step_has_its_target(priority, resolve_days, world, ctx) -> None:  
         moment += timedelta(hours=5)
         with db.frozen_clock(moment):
             transitions.perform(ticket, action, actor, **data)
-        expected = moment + timedelta(days=days) if days else None
+        # the first steps fall within one working week: there N working days are N days
+        if isinstance(days, datetime):
+            expected = days
+        else:
+            expected = moment + timedelta(days=days) if days else None
         assert ticket.due_at == expected, action
 
 

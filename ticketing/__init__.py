@@ -21,6 +21,7 @@ from ticketing.records.views import bp as records_bp
 from ticketing.reports.views import bp as reports_bp
 from ticketing.search.views import bp as search_bp
 from ticketing.tickets.views import bp as tickets_bp
+from ticketing.worktime.views import bp as worktime_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(password_bp)
+    app.register_blueprint(worktime_bp)
     errors.register(app)
     cli.register(app)
     if app.config["ENV"] == "production":

@@ -33,7 +33,7 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
-def _time_targets() -> dict[str, int]:
+def time_targets() -> dict[str, int]:
     """Days allowed for each step (DOMAIN.md “Time targets”), overridable one by one."""
     defaults = {
         "route": 3,
@@ -76,7 +76,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "SQL_STATS": os.environ.get("SQL_STATS", "0") == "1",
         "PASSWORD_HASH_FAST": False,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
-        "TIME_TARGETS": _time_targets(),
+        "TIME_TARGETS": time_targets(),
         # notifications by e-mail (off while SMTP_HOST is empty) and to a group robot
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": _int("SMTP_PORT", 25),

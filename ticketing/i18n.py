@@ -69,10 +69,19 @@ def init_app(app: Flask) -> None:
         ticket_href=ticket_href,
         change_value=change_value,
         is_overdue=lambda due: deadlines.is_overdue(due, utcnow()),
+        is_due_soon=is_due_soon,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
         STATE_NEXT=STATE_NEXT,
         ACTION_LABELS=ACTION_LABELS,
     )
+
+
+def is_due_soon(due: datetime | None, soon: datetime | None) -> bool:
+    """Due today or on the next working day (from `soon` on), and not yet overdue."""
+    if due is None or soon is None:
+        return False
+    now = utcnow()
+    return soon <= now and not deadlines.is_overdue(due, now)
 
 
 # Babel's units for a relative time, largest first, in seconds.

@@ -89,6 +89,8 @@ def test_main_pages(ui: support.UI, live: Live, screenshots: Path, lang: str, de
         ("universities", "/admin/universities"),
         ("places", "/admin/places"),
         ("new-park", "/admin/places/park/new"),
+        ("working-time", "/admin/working-time"),
+        ("queue-by-due", "/queue/to_route?sort=due"),
     ):
         admin.goto(url)
         check_page(admin, screenshots, f"admin-{name}", lang, device)

@@ -31,12 +31,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, func, literal
 from sqlalchemy.sql.expression import true
 
 from ticketing import db
 from ticketing.outcomes.models import Outcome
+from ticketing.tickets.deadlines import ASSIGN, RESOLVE, ROUTE
 from ticketing.tickets.models import Ticket, Visit
 from ticketing.workflow import State
 
@@ -77,15 +77,11 @@ def ticket_figures(v: dict[str, Any]) -> dict[str, int]:
     route = seconds(v["submitted_at"], v["routed_at"]) if v["routed_at"] else None
     assign = seconds(v["routed_at"], v["expert_assigned_at"])
     resolve = seconds(v["started_at"], v["resolved_at"])
-    limits = target_seconds(v["priority"])
+    mask = v["on_time_steps"] or 0
     on_time = sum(
         1
-        for took, limit in (
-            (route, limits["route"]),
-            (assign, limits["assign"]),
-            (resolve, limits["resolve"]),
-        )
-        if took is not None and took <= limit
+        for took, bit in ((route, ROUTE), (assign, ASSIGN), (resolve, RESOLVE))
+        if took is not None and mask & bit
     )
     return {
         "filed": 1,
@@ -117,18 +113,6 @@ def step_days(v: dict[str, Any]) -> dict[str, int]:
     return {step: took // DAY for step, took in spans.items() if took is not None}
 
 
-def target_seconds(priority: str | None) -> dict[str, int]:
-    """The time targets of the route, assign and resolve steps in seconds (the resolve
-    target by priority), as the app is configured (TARGET_*_DAYS), in calendar days."""
-    targets = current_app.config["TIME_TARGETS"]
-    day = 86_400
-    return {
-        "route": targets["route"] * day,
-        "assign": targets["assign"] * day,
-        "resolve": targets[f"resolve_{priority or 'normal'}"] * day,
-    }
-
-
 TICKET_VALUES = (
     "state",
     "priority",
@@ -147,6 +131,7 @@ TICKET_VALUES = (
     "satisfaction",
     "enterprise_id",
     "expert_id",
+    "on_time_steps",
 )
 
 

@@ -102,6 +102,11 @@ class Ticket(Base):
         Index("ix_ticket_returned", "state", "returned_at", "id"),
         # the lists behind the dashboard's figures: a period of filing, newest first
         Index("ix_ticket_filed", "submitted_at", "id"),
+        # the queues in order of due time, one lane per index as for the latest activity
+        Index("ix_ticket_state_due", "state", "due_at", "id"),
+        Index("ix_ticket_university_due", "university_id", "due_at", "id"),
+        Index("ix_ticket_expert_due", "expert_id", "due_at", "id"),
+        Index("ix_ticket_enterprise_due", "enterprise_id", "due_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +135,12 @@ class Ticket(Base):
     finished_at: Mapped[datetime | None]
     # When the current step is due (DOMAIN.md time targets); None when no target runs.
     due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # from when the step is shown as due soon: its due day and the working day before
+    due_soon_at: Mapped[datetime | None]
+    # when the current step started (the last transition): its due time is counted from here
+    step_started_at: Mapped[datetime | None]
+    # the route, assign and resolve steps done by their due time (bits: deadlines.ROUTE, …)
+    on_time_steps: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # the campaign (专项行动) it was filed in, set when it is submitted
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)

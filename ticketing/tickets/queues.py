@@ -116,6 +116,7 @@ class Filters:
     q: str | None = None
     overdue: bool = False
     recent: bool = False  # a search by words in queue order instead of best match first
+    by_due: bool = False  # running steps only, the soonest due first
     page: int = 1  # the page of a ranked search
     after: Cursor | None = None
     before: Cursor | None = None
@@ -136,6 +137,7 @@ class Filters:
         filters.q = " ".join((args.get("q") or "").split())[:100] or None
         filters.overdue = args.get("overdue") == "1"
         filters.recent = args.get("order") == "recent"
+        filters.by_due = args.get("sort") == "due"
         page = row_id(args.get("page"))
         filters.page = page if page is not None and page <= RANKED else 1
         filters.after = Cursor.parse(args.get("after"))
@@ -154,6 +156,7 @@ class Filters:
             "q": self.q,
             "overdue": "1" if self.overdue else None,
             "order": "recent" if self.recent and self.q else None,
+            "sort": "due" if self.by_due else None,
         }
         return {key: value for key, value in pairs.items() if value}
 
@@ -170,6 +173,7 @@ class Row:
     priority: str
     category: str
     due_at: datetime | None
+    due_soon_at: datetime | None
     updated_at: datetime
     enterprise: str
     university: str | None
@@ -214,6 +218,7 @@ class Shape:
     cursor: str | None  # "after" or "before"
     limit: int
     enterprises: int = 0  # "mine": how many enterprises the commissioner has
+    by_due: bool = False  # in order of due time (running steps only) instead of activity
 
 
 def _lanes(shape: Shape) -> list[ColumnElement[bool]]:
@@ -265,16 +270,18 @@ def _in_order(shape: Shape, descending: bool, limit: int, *also: ColumnElement[b
     order (keys only: the columns, and for a page the visibility rule, come after, for these
     rows only)."""
     where = [*_where(shape), *also]
-    key = tuple_(Ticket.updated_at, Ticket.id)
+    column = _key(shape)
+    if shape.by_due:
+        where.append(Ticket.due_at.is_not(None))
+    key = tuple_(column, Ticket.id)
     cursor = tuple_(bindparam("c_at", type_=Ticket.updated_at.type), bindparam("c_id"))
-    if shape.cursor == "after":
-        where.append(key < cursor)
-    elif shape.cursor == "before":
-        where.append(key > cursor)
+    if shape.cursor is not None:  # "after": further in queue order; "before": back
+        later = (shape.cursor == "after") != shape.by_due  # newest first: later is smaller
+        where.append(key < cursor if later else key > cursor)
     lanes = [
-        select(Ticket.id, Ticket.updated_at)
+        select(Ticket.id, column.label("sort_key"))
         .where(lane, *where)
-        .order_by(*_order(Ticket.updated_at, Ticket.id, descending))
+        .order_by(*_order(column, Ticket.id, descending))
         .limit(limit)
         for lane in _lanes(shape)
     ]
@@ -284,16 +291,26 @@ def _in_order(shape: Shape, descending: bool, limit: int, *also: ColumnElement[b
     merged = union_all(*(select(lane.subquery()) for lane in lanes)).subquery()
     return (
         select(merged)
-        .order_by(*_order(merged.c.updated_at, merged.c.id, descending))
+        .order_by(*_order(merged.c.sort_key, merged.c.id, descending))
         .limit(limit)
         .subquery()
     )
 
 
+def _key(shape: Shape) -> Any:
+    """The column a queue is read in order of: the last activity, or the due time."""
+    return Ticket.due_at if shape.by_due else Ticket.updated_at
+
+
+def _descending(shape: Shape) -> bool:
+    """Newest activity first, soonest due first; backwards for the page before."""
+    return (shape.cursor != "before") != shape.by_due
+
+
 @cache
 def _page_statement(shape: Shape) -> Select[Any]:
-    descending = shape.cursor != "before"
-    return _rows(_in_order(shape, descending, shape.limit), shape.who, descending)
+    descending = _descending(shape)
+    return _rows(_in_order(shape, descending, shape.limit), shape.who, descending, _key(shape))
 
 
 PROBE = 1000
@@ -305,16 +322,16 @@ def _probe_statement(shape: Shape) -> Select[Any]:
     terms: for a frequent word this fills a page after a few hundred rows, where the index
     would first gather every match (tens of thousands) to sort them. If the probe does not fill
     the page, the indexed statement runs instead."""
-    descending = shape.cursor != "before"
+    descending = _descending(shape)
     latest = _in_order(replace(shape, search=None), descending, PROBE)
     matched = (
-        select(latest.c.id, latest.c.updated_at)
+        select(latest.c.id, latest.c.sort_key)
         .where(search_index.probe(latest.c.id))
-        .order_by(*_order(latest.c.updated_at, latest.c.id, descending))
+        .order_by(*_order(latest.c.sort_key, latest.c.id, descending))
         .limit(shape.limit)
         .subquery()
     )
-    return _rows(matched, shape.who, descending)
+    return _rows(matched, shape.who, descending, _key(shape))
 
 
 @cache
@@ -373,7 +390,14 @@ def _shape_and_params(
     enterprises = sorted(user.enterprise_ids) if queue.key == "mine" else []
     params.update({f"enterprise_{n}": e for n, e in enumerate(enterprises)})
     shape = Shape(
-        viewer(user), queue.key, tuple(used), search, direction, per_page + 1, len(enterprises)
+        viewer(user),
+        queue.key,
+        tuple(used),
+        search,
+        direction,
+        per_page + 1,
+        len(enterprises),
+        by_due=filters.by_due and search != "ranked",
     )
     return shape, params
 
@@ -400,10 +424,11 @@ def list_queue(user: User, queue: Queue, filters: Filters, per_page: int) -> Pag
     older = newer = None
     if rows:
         first, last = rows[0], rows[-1]
+        at = (lambda row: row.due_at) if shape.by_due else (lambda row: row.updated_at)
         if more if newer_first else moved:
-            older = Cursor(last.updated_at, last.id)
+            older = Cursor(at(last), last.id)
         if moved if newer_first else more:
-            newer = Cursor(first.updated_at, first.id)
+            newer = Cursor(at(first), first.id)
     if probed:  # counting every match of a frequent word is what the probe avoids
         return Page(rows, None, older, newer)
     count_shape = replace(shape, cursor=None, limit=0)
@@ -457,9 +482,9 @@ def _ranked_statement(shape: Shape, probed: bool) -> Select[Any]:
     if probed:
         latest = _in_order(replace(shape, search=None), True, PROBE_RANKED)
         window = (
-            select(latest.c.id, latest.c.updated_at)
+            select(latest.c.id, latest.c.sort_key)
             .where(search_index.probe(latest.c.id))
-            .order_by(*_order(latest.c.updated_at, latest.c.id, True))
+            .order_by(*_order(latest.c.sort_key, latest.c.id, True))
             .limit(RANKED)
             .subquery()
         )
@@ -485,7 +510,7 @@ def _ranked_statement(shape: Shape, probed: bool) -> Select[Any]:
 def _tally_statement(shape: Shape) -> Select[Any] | None:
     """An unfiltered queue's exact size, from the dashboard's tallies (kept in the same
     transaction as every change) and the viewer's own drafts; None where no tally fits."""
-    if shape.filters or shape.search or shape.queue == "assigned":
+    if shape.filters or shape.search or shape.queue == "assigned" or shape.by_due:
         return None
     own_drafts = (
         select(func.count())
@@ -524,6 +549,7 @@ def row_columns(expert: Any, enterprise_name: Any = Enterprise.name) -> list[Any
         Ticket.priority,
         Ticket.category,
         Ticket.due_at,
+        Ticket.due_soon_at,
         Ticket.updated_at,
         enterprise_name,
         university,
@@ -531,7 +557,7 @@ def row_columns(expert: Any, enterprise_name: Any = Enterprise.name) -> list[Any
     ]
 
 
-def _rows(ids: Any, who: Viewer, descending: bool) -> Select[Any]:
+def _rows(ids: Any, who: Viewer, descending: bool, key: Any = Ticket.updated_at) -> Select[Any]:
     """The page's tickets that the viewer may see, with the names a row shows."""
     expert = aliased(User)
     return (
@@ -541,5 +567,5 @@ def _rows(ids: Any, who: Viewer, descending: bool) -> Select[Any]:
         .outerjoin(University, University.id == Ticket.university_id)
         .outerjoin(expert, expert.id == Ticket.expert_id)
         .where(visibility(who))
-        .order_by(*_order(Ticket.updated_at, Ticket.id, descending))
+        .order_by(*_order(key, Ticket.id, descending))
     )

@@ -36,6 +36,7 @@ from ticketing.tickets.models import (
 from ticketing.tickets.transitions import filed_on
 from ticketing.values import clean_text, row_id
 from ticketing.workflow import Field, Kind, State
+from ticketing.worktime import services as worktime
 
 EDITABLE = ("title", "description", "category", "priority", "enterprise_id")
 # what a new ticket may be given: its fields, and whether it is confidential from the start
@@ -162,6 +163,8 @@ def edit_ticket(
     for name, value in clean.items():
         setattr(ticket, name, value)
     ticket.updated_at = db.utcnow()
+    if "priority" in changes and ticket.due_at is not None:  # the step's target may differ
+        worktime.set_due(ticket, ticket.step_started_at or ticket.updated_at)
     return record(ticket, actor, "edit", None, None, {"changes": changes})
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ticketing import db, permissions
@@ -21,6 +20,7 @@ from ticketing.tickets import deadlines, effects, fields
 from ticketing.tickets.history import record
 from ticketing.tickets.models import Ticket, TicketEvent
 from ticketing.workflow import BY_ACTION, STATE_LABELS, TRANSITIONS, State, Transition
+from ticketing.worktime import services as worktime
 
 
 def transition(action: str) -> Transition:
@@ -83,9 +83,11 @@ def perform(
     from_state = ticket.state
     with db.session.no_autoflush:  # one UPDATE of the ticket, so one version step
         details, target = effects.apply(t, ticket, actor, clean)
-        ticket.state = target
-        ticket.updated_at = db.utcnow()
-        ticket.due_at = deadlines.due_at(
-            target, ticket.priority, ticket.updated_at, current_app.config["TIME_TARGETS"]
+        now = db.utcnow()
+        ticket.on_time_steps = deadlines.steps_on_time(
+            ticket.on_time_steps or 0, from_state, target, ticket.due_at, now
         )
+        ticket.state = target
+        ticket.updated_at = ticket.step_started_at = now
+        worktime.set_due(ticket, now)
     return record(ticket, actor, action, from_state, target, details)
