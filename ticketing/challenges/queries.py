@@ -16,6 +16,7 @@ from ticketing import db, permissions
 from ticketing.accounts.models import ExpertProfile, Role, User
 from ticketing.challenges.models import Challenge, ChallengeStatus, Proposal
 from ticketing.errors import NotFound
+from ticketing.orgs.models import Enterprise
 from ticketing.permissions import PublicTicket
 from ticketing.tickets.models import Ticket
 from ticketing.workflow import EXPERT_WORKING
@@ -103,13 +104,20 @@ def challenges(user: User, *, closed: bool = False) -> list[ChallengeRow]:
 def challenge_or_404(user: User, challenge_id: int) -> Challenge:
     if not sees_challenges(user):
         raise NotFound(_l("Challenge not found"))
-    challenge = db.session.get(Challenge, challenge_id)
+    challenge = db.session.scalar(
+        select(Challenge)
+        .where(Challenge.id == challenge_id)
+        .options(
+            joinedload(Challenge.ticket).joinedload(Ticket.enterprise).joinedload(Enterprise.park)
+        )
+    )
     if challenge is None:
         raise NotFound(_l("Challenge not found"))
     return challenge
 
 
 def public_ticket(challenge: Challenge) -> PublicTicket:
+    """The problem as the liaisons see it (masked when confidential)."""
     query = permissions.public_tickets().where(Ticket.id == challenge.ticket_id)
     return permissions.public_rows(query)[0]
 
@@ -118,9 +126,9 @@ def own_proposal(user: User, challenge: Challenge) -> Proposal | None:
     if user.university_id is None:
         return None
     return db.session.scalar(
-        select(Proposal).where(
-            Proposal.challenge_id == challenge.id, Proposal.university_id == user.university_id
-        )
+        select(Proposal)
+        .options(joinedload(Proposal.expert))
+        .where(Proposal.challenge_id == challenge.id, Proposal.university_id == user.university_id)
     )
 
 

@@ -97,7 +97,7 @@ def _page(
     page = render_template(
         "challenges/detail.html",
         challenge=challenge,
-        problem=queries.public_ticket(challenge),
+        problem=None if admin else queries.public_ticket(challenge),
         ticket=ticket,
         admin=admin,
         own=own,
