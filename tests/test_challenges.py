@@ -9,10 +9,14 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from tests.helpers import hidden_value, state_of
-from ticketing import db
+from tests.test_tallies import _facts, _tallies
+from ticketing import db, writes
+from ticketing.accounts.models import User
+from ticketing.challenges import services
 from ticketing.challenges.models import Challenge, Proposal
 from ticketing.db import local_today
 from ticketing.notify.models import Notification
+from ticketing.reports import tallies
 from ticketing.tickets.models import Ticket, TicketEvent
 
 APPROACH_U1 = "采用油雾冷却改造主轴，两周完成样机验证"
@@ -386,3 +390,51 @@ def test_a_stale_pick_changes_nothing(app, make, world, login) -> None:  # type:
     with app.app_context():
         assert db.session.get(Proposal, mine.id).status == "pending"
         assert db.session.get(Challenge, cid).status == "open"
+
+
+def test_a_pick_counts_as_routed_and_assigned_on_the_dashboard(make, world, ctx) -> None:  # type: ignore[no-untyped-def]
+    ticket = db.session.get(Ticket, make.ticket(world, "submitted").id)
+    admin = db.session.get(User, world.admin.id)
+    challenge = services.publish(ticket, admin, deadline=local_today() + timedelta(days=3))
+    proposal = services.propose(
+        challenge,
+        db.session.get(User, world.liaison_u1.id),
+        expert_id=world.expert_u1.id,
+        approach=APPROACH_U1,
+        days=14,
+        cost="0",
+    )
+    writes.run(lambda: services.pick(challenge, admin, proposal_id=proposal.id))
+    kept, facts = _tallies(), _facts()
+    assert kept[0][("expert_assigned", ticket.category, world.u1.id)] == 1
+    assert {key[:2] for key in facts[2]} >= {
+        ("duration_tally", "route"),
+        ("duration_tally", "assign"),
+    }
+    tallies.rebuild()
+    assert (_tallies(), _facts()) == (kept, facts)
+
+
+def test_a_pick_the_expert_has_no_room_for_is_refused_whole(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    number, cid, admin = _open_challenge(app, make, world, login)
+    assert (
+        _propose(login(world.liaison_u1), cid, world.expert_u1.id, APPROACH_U1).status_code == 303
+    )
+    with app.app_context():
+        expert = db.session.get(User, world.expert_u1.id)
+        expert.expert_profile.capacity = 0
+        db.session.commit()
+    mine = _proposal(app, cid, world.u1.id)
+    response = _pick(admin, cid, mine.id)
+    assert response.status_code == 422
+    assert world.expert_u1.name in response.get_data(as_text=True)
+    assert state_of(app, number) == "submitted"
+    with app.app_context():
+        assert db.session.get(Proposal, mine.id).status == "pending"
+        assert db.session.get(Challenge, cid).status == "open"
+        assert (
+            db.session.scalar(
+                select(func.count(Notification.id)).where(Notification.kind == "not_picked")
+            )
+            == 0
+        )
