@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from tests.helpers import hidden_value, state_of
@@ -15,6 +16,7 @@ from ticketing.accounts.models import User
 from ticketing.challenges import services
 from ticketing.challenges.models import Challenge, Proposal
 from ticketing.db import local_today
+from ticketing.errors import NotAllowed, RuleViolation
 from ticketing.notify.models import Notification
 from ticketing.reports import tallies
 from ticketing.tickets.models import Ticket, TicketEvent
@@ -438,3 +440,35 @@ def test_a_pick_the_expert_has_no_room_for_is_refused_whole(app, make, world, lo
             )
             == 0
         )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"cost": "NaN"}, "cost"),
+        ({"cost": "-0.01"}, "cost"),
+        ({"cost": None}, "cost"),
+        ({"days": True}, "days"),
+        ({"days": "4000"}, "days"),
+        ({"expert_id": "abc"}, "expert_id"),
+        ({"approach": "  "}, "approach"),
+    ],
+)
+def test_the_service_refuses_odd_values_from_any_caller(fields, field, make, world, ctx) -> None:  # type: ignore[no-untyped-def]
+    ticket = db.session.get(Ticket, make.ticket(world, "submitted").id)
+    admin = db.session.get(User, world.admin.id)
+    challenge = services.publish(ticket, admin, deadline=local_today() + timedelta(days=3))
+    data = {
+        "expert_id": world.expert_u1.id,
+        "approach": APPROACH_U1,
+        "days": 10,
+        "cost": "1.5",
+        **fields,
+    }
+    with pytest.raises(RuleViolation) as refused:
+        services.propose(challenge, db.session.get(User, world.liaison_u1.id), **data)
+    assert refused.value.field == field
+    with pytest.raises(NotAllowed):
+        services.propose(challenge, db.session.get(User, world.expert_u1.id), **data)
+    with pytest.raises(NotAllowed):
+        services.publish(ticket, db.session.get(User, world.liaison_u1.id), deadline=local_today())
