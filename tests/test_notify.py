@@ -140,8 +140,9 @@ def test_nothing_is_written_for_a_change_that_rolled_back(app, make, mail) -> No
 def test_a_person_chooses_which_kinds_come_by_email(app, make, mail, login) -> None:  # type: ignore[no-untyped-def]
     liaison = login(mail.liaison_u1)
     page = liaison.get("/account/notifications").get_data(as_text=True)
-    assert page.count('type="checkbox"') == 6 and page.count("checked") == 6  # on by default
-    kinds = ["assigned", "comment", "resolved", "due", "overdue"]  # not "routed"
+    assert page.count('type="checkbox"') == 8 and page.count("checked") == 8  # on by default
+    # not "routed"
+    kinds = ["assigned", "comment", "resolved", "due", "overdue", "challenge", "not_picked"]
     response = liaison.post(
         "/account/notifications", {"kinds": kinds}, token_from="/account/notifications"
     )
@@ -150,7 +151,7 @@ def test_a_person_chooses_which_kinds_come_by_email(app, make, mail, login) -> N
     assert _outbox(app) == []  # no e-mail ...
     assert _notified(app) == {mail.liaison_u1.id: ["routed"]}  # ... but in the bell
     page = liaison.get("/account/notifications").get_data(as_text=True)
-    assert page.count("checked") == 5
+    assert page.count("checked") == 7
 
 
 def test_the_bell_counts_unread_and_mark_read_clears_it(app, make, world, login) -> None:  # type: ignore[no-untyped-def]

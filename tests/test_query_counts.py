@@ -3,12 +3,16 @@ shows or the number of tickets in the database (no statement inside a loop)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from ticketing import db
 from ticketing.accounts.models import User
 from ticketing.campaigns import services as campaign_services
+from ticketing.challenges import services as challenge_services
+from ticketing.challenges.models import Challenge
 from ticketing.tickets import services
 from ticketing.tickets.models import Ticket
 
@@ -151,3 +155,73 @@ def test_the_campaign_page_costs_the_same_with_more_tickets(who, make, world, lo
     many = _statements(client, url, count_queries)
     assert (few, many) == (CAMPAIGN_PAGE[who] + BELL,) * 2
     assert many <= LIMIT + BELL
+
+
+# the open challenges: the list is user + one statement; a challenge's page for the admin is
+# user, the challenge with its ticket, the proposals with university and expert, the experts'
+# loads; for a liaison: user, the challenge, the masked problem, their own proposal, their
+# university's experts
+CHALLENGE_PAGES = {
+    ("admin", "/challenges"): 2,
+    ("liaison_u1", "/challenges"): 2,
+    ("admin", "/challenges/C"): 4,
+    ("liaison_u1", "/challenges/C"): 5,
+}
+
+
+def _challenge_with_proposals(make, world, worlds) -> int:  # type: ignore[no-untyped-def]
+    with make.app.app_context():
+        admin = db.session.get(User, world.admin.id)
+        ticket = db.session.get(Ticket, make.ticket(world, "submitted").id)
+        challenge = challenge_services.publish(
+            ticket, admin, deadline=db.local_today() + timedelta(days=5)
+        )
+        for w in worlds:
+            challenge_services.propose(
+                challenge,
+                db.session.get(User, w.liaison_u1.id),
+                expert_id=w.expert_u1.id,
+                approach="方案",
+                days=20,
+                cost="3",
+            )
+        db.session.commit()
+        return challenge.id
+
+
+def _more_proposals(make, challenge_id: int) -> None:  # type: ignore[no-untyped-def]
+    for _n in range(3):
+        w = make.world()
+        with make.app.app_context():
+            challenge = db.session.get(Challenge, challenge_id)
+            challenge_services.propose(
+                challenge,
+                db.session.get(User, w.liaison_u1.id),
+                expert_id=w.expert_u1.id,
+                approach="另一方案",
+                days=40,
+                cost="9",
+            )
+            db.session.commit()
+
+
+@pytest.mark.parametrize(("who", "url"), list(CHALLENGE_PAGES))
+def test_the_challenge_pages_cost_the_same_with_more_proposals(
+    who, url, make, world, login, count_queries
+):  # type: ignore[no-untyped-def]
+    challenge_id = _challenge_with_proposals(make, world, [world])
+    client = login(getattr(world, who))
+    page = url.replace("/C", f"/{challenge_id}")
+    few = _statements(client, page, count_queries)
+    _more_proposals(make, challenge_id)
+    _challenge_with_proposals(make, world, [world])  # and another open challenge
+    many = _statements(client, page, count_queries)
+    assert (few, many) == (CHALLENGE_PAGES[who, url] + BELL,) * 2
+    assert many <= LIMIT + BELL
+
+
+def test_the_page_of_a_ticket_to_route_offers_the_challenge(make, world, login, count_queries):  # type: ignore[no-untyped-def]
+    """user, ticket, history, universities to route to, and the ticket's open challenge"""
+    number = make.ticket(world, "submitted").number
+    client = login(world.admin)
+    assert _statements(client, f"/tickets/{number}", count_queries) == 5 + BELL

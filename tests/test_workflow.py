@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ticketing import db, workflow
 from ticketing.accounts.models import User
+from ticketing.challenges.models import Challenge, Proposal
 from ticketing.db import local_today
 from ticketing.errors import DomainError, InvalidTransition, NotAllowed, NotFound, RuleViolation
 from ticketing.outcomes.models import Outcome
@@ -43,6 +44,8 @@ EXPECTED: dict[str, tuple[set[str], set[str]]] = {
         {"submitted", "university_assigned", "expert_assigned", "in_progress"},
         {"commissioner_a", "admin"},
     ),
+    # the pick of an open challenge's proposal (揭榜挂帅): routes and assigns in one step
+    "award": ({"submitted"}, {"admin"}),
 }
 # The "must give" column: each field with its kind (id, text, date, money, choice, score);
 # a kind in brackets is optional.
@@ -82,6 +85,7 @@ MUST_GIVE: dict[str, dict[str, str]] = {
     },
     "abandon": {"cooperation_id": "[id]", "reason": "text"},
     "withdraw": {"reason": "text"},
+    "award": {"proposal_id": "id"},
 }
 TARGETS = {
     "submit": "submitted",
@@ -100,6 +104,7 @@ TARGETS = {
     "land": "outcome_landed",
     "abandon": "closed",
     "withdraw": "withdrawn",
+    "award": "expert_assigned",
 }
 ACTORS = (
     "admin",
@@ -191,6 +196,27 @@ def _followed(ticket_id: int) -> str:
     return "closed"
 
 
+def _add_proposal(ticket: Ticket, world: Any) -> int:
+    """An open challenge on the ticket with one proposal (rows, not a transition)."""
+    challenge = Challenge(
+        ticket_id=ticket.id, deadline=local_today(), published_by_id=world.admin.id
+    )
+    db.session.add(challenge)
+    db.session.flush()
+    proposal = Proposal(
+        challenge_id=challenge.id,
+        university_id=world.u1.id,
+        expert_id=world.expert2_u1.id,
+        approach="联合攻关",
+        days=30,
+        cost=Decimal("8"),
+        submitted_by_id=world.liaison_u1.id,
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal.id
+
+
 def _add_cooperation(ticket: Ticket, stage: str) -> int:
     today = local_today()
     row = Outcome(
@@ -217,6 +243,8 @@ def test_every_actor_from_every_state(action: str, state: str, make, world) -> N
             data = valid_data(action, world)
             if action in NEEDS_STAGE and state in COOPERATING:
                 data["cooperation_id"] = _add_cooperation(ticket, NEEDS_STAGE[action])
+            if action == "award":
+                data["proposal_id"] = _add_proposal(ticket, world)
             if expected_ok:
                 event = transitions.perform(ticket, action, actor, **data)
                 target = _followed(ticket_id) if action in NEEDS_STAGE else TARGETS[action]

@@ -13,6 +13,7 @@ from ticketing import config as settings
 from ticketing.accounts.reset_views import bp as password_bp
 from ticketing.accounts.views import bp as accounts_bp
 from ticketing.campaigns.views import bp as campaigns_bp
+from ticketing.challenges.views import bp as challenges_bp
 from ticketing.fairs.views import bp as fairs_bp
 from ticketing.notify.views import bp as notify_bp
 from ticketing.orgs.views import bp as orgs_bp
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(records_bp)
     app.register_blueprint(fairs_bp)
+    app.register_blueprint(challenges_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(notify_bp)

@@ -42,6 +42,8 @@ ACTION_LABELS: dict[str, Any] = {
     "mark_confidential": _l("Marked the ticket confidential"),
     "unmark_confidential": _l("Lifted the confidential mark"),
     "fair_link": _l("Recorded a cooperation at a fair"),
+    "challenge_published": _l("Published as an open challenge"),
+    "challenge_withdrawn": _l("Withdrew the open challenge"),
     **{action: t.label for action, t in BY_ACTION.items()},
 }
 

@@ -261,6 +261,8 @@ BENEFIT = _money("economic_benefit", _l("Added output value (10,000 yuan)"))
 COST_SAVING = Field(
     "cost_saving", Kind.MONEY, _l("Cost saving (10,000 yuan, optional)"), required=False
 )
+# The proposal of an open challenge (challenges/) that the admin picks.
+PROPOSAL = _ref("proposal_id", "proposal", _l("Proposal"))
 COOPERATION_SATISFACTION = Field(
     "satisfaction", Kind.SCORE, _l("Satisfaction with the cooperation (optional)"), required=False
 )
@@ -278,6 +280,9 @@ class Transition:
     # A step of one cooperation: the ticket's state then follows all its cooperations
     # (state_of_cooperations); `target` is what it is with a single cooperation.
     follows_cooperations: bool = False
+    # Taken from a page beside the ticket (e.g. "challenge": the open challenge's pick), never
+    # from the ticket page's action forms; paths to a state (path_to) do not use it.
+    beside: str = ""
 
     @property
     def requires(self) -> tuple[str, ...]:
@@ -288,9 +293,19 @@ class Transition:
         return tuple(f.name for f in self.fields if not f.required)
 
 
-def _t(action, sources, target, who, fields=(), label="", confirm=False, follows=False):  # type: ignore[no-untyped-def]
+def _t(  # type: ignore[no-untyped-def]
+    action, sources, target, who, fields=(), label="", confirm=False, follows=False, beside=""
+):
     return Transition(
-        action, frozenset(sources), target, frozenset(who), tuple(fields), label, confirm, follows
+        action,
+        frozenset(sources),
+        target,
+        frozenset(who),
+        tuple(fields),
+        label,
+        confirm,
+        follows,
+        beside,
     )
 
 
@@ -338,6 +353,9 @@ TRANSITIONS: tuple[Transition, ...] = (
        label=_l("Abandon the cooperation"), confirm=True, follows=True),
     _t("withdraw", WORKING, S.WITHDRAWN, [W.FILER, W.ADMIN], [REASON],
        label=_l("Withdraw"), confirm=True),
+    # routes to the proposal's university and assigns its expert in one step
+    _t("award", [S.SUBMITTED], S.EXPERT_ASSIGNED, [W.ADMIN], [PROPOSAL],
+       label=_l("Pick the proposal"), confirm=True, beside="challenge"),
 )
 # fmt: on
 BY_ACTION: Mapping[str, Transition] = {t.action: t for t in TRANSITIONS}
@@ -361,7 +379,7 @@ def possible_alone(action: str, state: State | str) -> bool:
 
 def path_to(state: State | str) -> tuple[str, ...]:
     """The shortest series of actions from a new draft to `state` (table order breaks ties),
-    with at most one cooperation.
+    with at most one cooperation and without the steps taken beside the ticket (`beside`).
 
     Test factories and the demo follow these paths, so a new state is reachable there as soon
     as the table leads to it.
@@ -372,7 +390,12 @@ def path_to(state: State | str) -> tuple[str, ...]:
     while queue:
         here = queue.popleft()
         for t in TRANSITIONS:
-            if here in t.sources and t.target not in paths and possible_alone(t.action, here):
+            if (
+                here in t.sources
+                and t.target not in paths
+                and not t.beside
+                and possible_alone(t.action, here)
+            ):
                 paths[t.target] = (*paths[here], t.action)
                 queue.append(t.target)
     if goal not in paths:

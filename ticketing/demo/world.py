@@ -482,7 +482,8 @@ class _Checker:
             ),
         )
         hours = self.table("timing.hours", timing.get("hours", {}), ())
-        for step in [t.action for t in TRANSITIONS if t.action != "resolve"] + ["comment", "visit"]:
+        steps = [t.action for t in TRANSITIONS if t.action != "resolve" and not t.beside]
+        for step in [*steps, "comment", "visit"]:
             self.span(f"timing.hours.{step}", hours.get(step))
         waits = self.table("timing.wait_days", timing.get("wait_days", {}), ())
         for state in sorted(frozenset(State) - TERMINAL - {State.IN_PROGRESS}):
@@ -597,4 +598,11 @@ def _listed(table: Mapping[str, Any], key: str) -> bool:
 
 def final_action(source: str, target: str) -> str | None:
     """The action that leads from `source` to `target` (first in table order), if any."""
-    return next((t.action for t in TRANSITIONS if source in t.sources and t.target == target), None)
+    return next(
+        (
+            t.action
+            for t in TRANSITIONS
+            if source in t.sources and t.target == target and not t.beside
+        ),
+        None,
+    )

@@ -20,6 +20,8 @@ class Kind(StrEnum):
     RESOLVED = "resolved"
     DUE = "due"
     OVERDUE = "overdue"
+    CHALLENGE = "challenge"
+    NOT_PICKED = "not_picked"
 
 
 KIND_LABELS = {
@@ -29,6 +31,8 @@ KIND_LABELS = {
     Kind.RESOLVED: _l("A resolution waits for my confirmation"),
     Kind.DUE: _l("A step is due tomorrow"),
     Kind.OVERDUE: _l("A step is overdue"),
+    Kind.CHALLENGE: _l("An open challenge is published"),
+    Kind.NOT_PICKED: _l("My university's proposal was not picked"),
 }
 
 CHANNELS = ("email", "webhook")
@@ -47,6 +51,8 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    # set for news of an open challenge: the link goes to the challenge's page
+    challenge_id: Mapped[int | None] = mapped_column(ForeignKey("challenge.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     text: Mapped[str] = mapped_column(String(400))
     key: Mapped[str | None] = mapped_column(String(120), unique=True)

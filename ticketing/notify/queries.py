@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from ticketing import db
@@ -25,7 +25,7 @@ def unread_count(user: User) -> int:
             .where(
                 Notification.user_id == user.id,
                 Notification.read_at.is_(None),
-                visible_tickets(user),
+                or_(visible_tickets(user), Notification.challenge_id.is_not(None)),
             )
         )
         g.notify_unread = known
@@ -33,13 +33,17 @@ def unread_count(user: User) -> int:
 
 
 def recent(user: User) -> list[Notification]:
-    """The latest notifications of `user` on tickets they can still open, with their ticket."""
+    """The latest notifications of `user` on tickets they can still open (news of an open
+    challenge: on its page, which masks what it must), with their ticket."""
     return list(
         db.session.scalars(
             select(Notification)
             .join(Notification.ticket)
             .options(contains_eager(Notification.ticket))
-            .where(Notification.user_id == user.id, visible_tickets(user))
+            .where(
+                Notification.user_id == user.id,
+                or_(visible_tickets(user), Notification.challenge_id.is_not(None)),
+            )
             .order_by(Notification.id.desc())
             .limit(LIST_SIZE)
         )

@@ -22,21 +22,26 @@ from sqlalchemy.orm import undefer
 
 from ticketing import db
 from ticketing.accounts.models import Role, RoleGrant, User, commissioner_enterprise
+from ticketing.challenges.models import Challenge, Proposal, ProposalStatus
 from ticketing.errors import RuleViolation
 from ticketing.notify.models import EmailOptOut, Kind, Notification, OutboxMessage
+from ticketing.orgs.models import University
 from ticketing.permissions import holds
 from ticketing.tickets.deadlines import STEP_TARGET
 from ticketing.tickets.models import Ticket
 from ticketing.workflow import State, Who
 
 ACTION_KINDS = {
-    "route": Kind.ROUTED,
-    "transfer": Kind.ROUTED,
-    "assign_expert": Kind.ASSIGNED,
-    "reassign_expert": Kind.ASSIGNED,
-    "resolve": Kind.RESOLVED,
-    "comment": Kind.COMMENT,
+    "route": (Kind.ROUTED,),
+    "transfer": (Kind.ROUTED,),
+    "assign_expert": (Kind.ASSIGNED,),
+    "reassign_expert": (Kind.ASSIGNED,),
+    "award": (Kind.ROUTED, Kind.ASSIGNED),  # a picked proposal routes and assigns at once
+    "resolve": (Kind.RESOLVED,),
+    "comment": (Kind.COMMENT,),
 }
+# news of an open challenge, to people who need not see the ticket (challenges/)
+CHALLENGE_ACTIONS = {"challenge_published": Kind.CHALLENGE, "award": Kind.NOT_PICKED}
 # who hears of each kind of change (their relation to the ticket at the time)
 AUDIENCE = {
     Kind.ROUTED: (Who.LIAISON,),
@@ -63,20 +68,54 @@ WEBHOOK_KINDS = frozenset({Kind.ROUTED, Kind.RESOLVED, Kind.OVERDUE})
 
 def on_event(ticket: Ticket, actor: User, action: str, details: dict[str, Any]) -> None:
     """Write the notifications one history event causes (the hook in history.record)."""
-    kind = ACTION_KINDS.get(action)
-    if kind is None or ticket.state == State.DRAFT:
+    if action in CHALLENGE_ACTIONS and "challenge_id" in details:
+        _tell_of_challenge(ticket, actor, CHALLENGE_ACTIONS[action], details["challenge_id"])
+    kinds = ACTION_KINDS.get(action, ())
+    if not kinds or ticket.state == State.DRAFT:
         return
-    wanted = AUDIENCE[kind]
-    if kind is Kind.COMMENT and details.get("internal"):
-        wanted = STAFF  # internal notes never reach the enterprise side
-    people = [
-        person
-        for person in _people(ticket)
-        if person.id != actor.id and any(holds(person, who, ticket) for who in wanted)
-    ]
-    _notify(ticket, kind, people, key=None)
-    if kind in WEBHOOK_KINDS:
-        _post_to_robot(ticket, kind)
+    everyone = _people(ticket)
+    for kind in kinds:
+        wanted = AUDIENCE[kind]
+        if kind is Kind.COMMENT and details.get("internal"):
+            wanted = STAFF  # internal notes never reach the enterprise side
+        people = [
+            person
+            for person in everyone
+            if person.id != actor.id and any(holds(person, who, ticket) for who in wanted)
+        ]
+        _notify(ticket, kind, people, key=None)
+        if kind in WEBHOOK_KINDS:
+            _post_to_robot(ticket, kind)
+
+
+def _tell_of_challenge(ticket: Ticket, actor: User, kind: Kind, challenge_id: int) -> None:
+    """A published challenge: the liaisons of every active university. A pick: the liaisons
+    of the universities whose proposals were not picked (the picked one hears it is routed)."""
+    challenge = db.session.get(Challenge, challenge_id)
+    if challenge is None:
+        return
+    query = (
+        select(User)
+        .options(undefer(User.role_list))
+        .join(University, University.id == User.university_id)
+        .where(
+            User.active.is_(True),
+            University.active.is_(True),
+            exists().where(RoleGrant.user_id == User.id, RoleGrant.role == Role.LIAISON),
+            User.id != actor.id,
+        )
+        .order_by(User.id)
+    )
+    if kind is Kind.NOT_PICKED:
+        query = query.where(
+            User.university_id.in_(
+                select(Proposal.university_id).where(
+                    Proposal.challenge_id == challenge.id,
+                    Proposal.status == ProposalStatus.NOT_PICKED,
+                )
+            )
+        )
+    _notify(ticket, kind, list(db.session.scalars(query)), key=None, challenge=challenge)
 
 
 def write_due(now: datetime) -> int:
@@ -166,7 +205,13 @@ def _people(ticket: Ticket) -> list[User]:
     )
 
 
-def _notify(ticket: Ticket, kind: Kind, people: list[User], key: str | None) -> int:
+def _notify(
+    ticket: Ticket,
+    kind: Kind,
+    people: list[User],
+    key: str | None,
+    challenge: Challenge | None = None,
+) -> int:
     if not people:
         return 0
     if key is not None:
@@ -191,12 +236,18 @@ def _notify(ticket: Ticket, kind: Kind, people: list[User], key: str | None) -> 
         )
     for person in people:
         with force_locale(_locale(person)):
-            subject = _subject(ticket, kind)
-            body = _body(ticket, kind, subject)
+            if challenge is None:
+                subject = _subject(ticket, kind)
+                body = _body(subject, _("Open the ticket: %(link)s", link=_link(ticket)))
+            else:
+                subject = _challenge_subject(ticket, kind, challenge)
+                opening = _("Open the challenge: %(link)s", link=_challenge_link(challenge))
+                body = _body(subject, opening)
         db.session.add(
             Notification(
                 user_id=person.id,
                 ticket_id=ticket.id,
+                challenge_id=challenge.id if challenge is not None else None,
                 kind=kind.value,
                 text=subject[:400],
                 key=None if key is None else f"{key}:{person.id}",
@@ -257,11 +308,23 @@ def _subject(ticket: Ticket, kind: Kind) -> str:
     return _("The current step of ticket %(number)s is overdue: %(title)s", **values)
 
 
-def _body(ticket: Ticket, kind: Kind, subject: str) -> str:
+def _challenge_link(challenge: Challenge) -> str:
+    return f"{current_app.config['BASE_URL']}/challenges/{challenge.id}"
+
+
+def _challenge_subject(ticket: Ticket, kind: Kind, challenge: Challenge) -> str:
+    """No ticket number: the people told may see the problem only on the challenge's page."""
+    values = {"title": _title(ticket), "deadline": challenge.deadline.isoformat()}
+    if kind is Kind.CHALLENGE:
+        return _("New open challenge, proposals until %(deadline)s: %(title)s", **values)
+    return _("Your university's proposal was not picked: %(title)s", **values)
+
+
+def _body(subject: str, opening: str) -> str:
     return "\n\n".join(
         [
             subject,
-            _("Open the ticket: %(link)s", link=_link(ticket)),
+            opening,
             _("Choose which notifications you get by e-mail on your account page."),
         ]
     )

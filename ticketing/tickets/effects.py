@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from ticketing import db
 from ticketing.accounts.models import Role, User
 from ticketing.campaigns.queries import campaign_for
+from ticketing.challenges.models import Challenge, ChallengeStatus, Proposal, ProposalStatus
 from ticketing.errors import RuleViolation
 from ticketing.fairs.models import Fair, FairKind
 from ticketing.orgs.models import University
@@ -373,14 +374,60 @@ def _follow_cooperations(
     return details, state
 
 
+def _award(ticket: Ticket, actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    """Pick a proposal of the ticket's open challenge: route the ticket to the proposal's
+    university and assign its expert (with the same checks as route and assign_expert); the
+    challenge is awarded and the other proposals are not picked."""
+    proposal = db.session.get(Proposal, given["proposal_id"])
+    challenge = proposal.challenge if proposal is not None else None
+    if challenge is None or challenge.ticket_id != ticket.id:
+        raise RuleViolation("proposal_id", _l("Choose a proposal of this ticket's challenge."))
+    if challenge.status != ChallengeStatus.OPEN or proposal.status != ProposalStatus.PENDING:
+        raise RuleViolation("proposal_id", _l("This challenge is no longer open."))
+    details = _route(ticket, actor, {"university_id": proposal.university_id})
+    details |= _set_expert(ticket, _expert(ticket, {"expert_id": proposal.expert_id}))
+    now = db.utcnow()
+    challenge.status, challenge.closed_at = ChallengeStatus.AWARDED, now
+    for other in challenge.proposals:
+        other.status = ProposalStatus.PICKED if other is proposal else ProposalStatus.NOT_PICKED
+    return {
+        **details,
+        "challenge_id": challenge.id,
+        "proposal_id": proposal.id,
+        "days": proposal.days,
+        "cost": str(proposal.cost),
+    }
+
+
+def end_challenge(ticket: Ticket) -> Challenge | None:
+    """Withdraw the ticket's open challenge, if any: the ticket leaves `submitted` by another
+    way than the pick (routed directly, withdrawn), so proposals can no longer be taken."""
+    challenge = db.session.scalar(
+        select(Challenge).where(
+            Challenge.ticket_id == ticket.id, Challenge.status == ChallengeStatus.OPEN
+        )
+    )
+    if challenge is not None:
+        challenge.status, challenge.closed_at = ChallengeStatus.WITHDRAWN, db.utcnow()
+    return challenge
+
+
+def _route_submitted(ticket: Ticket, actor: User, given: dict[str, Any]) -> dict[str, Any]:
+    details = _route(ticket, actor, given)
+    end_challenge(ticket)
+    return details
+
+
 def _withdraw(ticket: Ticket, _actor: User, _given: dict[str, Any]) -> dict[str, Any]:
     _finish(ticket)
+    if ticket.state == State.SUBMITTED:
+        end_challenge(ticket)
     return {}
 
 
 EFFECTS: dict[str, Effect] = {
     "submit": _submit,
-    "route": _route,
+    "route": _route_submitted,
     "return": _return,
     "transfer": _transfer,
     "assign_expert": _assign,
@@ -391,4 +438,5 @@ EFFECTS: dict[str, Effect] = {
     "reopen": _reopen,
     "close": _close,
     "withdraw": _withdraw,
+    "award": _award,
 }

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 
 from ticketing import db, permissions, workflow, writes
 from ticketing.accounts import queries as account_queries
+from ticketing.challenges.services import open_challenge_of
 from ticketing.db import local_today
 from ticketing.errors import DomainError, NotFound
 from ticketing.i18n import labels
@@ -203,6 +204,8 @@ def _action_forms(
     if outcomes is None:
         outcomes = queries.outcomes_of(ticket)
     for t in transitions.available(ticket, current_user):
+        if t.beside:
+            continue  # taken from its own page (the open challenge's pick)
         if t.action in STEP_STAGES and not effects.eligible(t.action, outcomes):
             continue  # no cooperation of the ticket is at a stage for this step
         if t.action not in forms:
@@ -315,6 +318,10 @@ def _render_ticket(
         confidential_form = ConfidentialForm(formdata=None)
         confidential_form.version.data = ticket.version
     outcomes = queries.outcomes_of(ticket)
+    # an admin may publish a ticket awaiting routing as an open challenge (揭榜挂帅)
+    offer_challenge = (
+        permissions.is_admin(current_user) and ticket.state == workflow.State.SUBMITTED
+    )
     page = render_template(
         "tickets/detail.html",
         ticket=ticket,
@@ -338,6 +345,8 @@ def _render_ticket(
         can_mark=permissions.can(current_user, "set_confidential", ticket),
         can_see_contact=permissions.can_see_contact(current_user, ticket),
         confidential_hint=CONFIDENTIAL_HINT,
+        offer_challenge=offer_challenge,
+        open_challenge=open_challenge_of(ticket) if offer_challenge else None,
         max_mb=current_app.config["MAX_ATTACHMENT_MB"],
     )
     return page, status
@@ -353,7 +362,7 @@ def detail(number: str) -> tuple[str, int]:
 @login_required
 def act(number: str, action: str) -> ResponseReturnValue:
     ticket = queries.get_ticket_or_404(current_user, number)
-    if action not in workflow.BY_ACTION:
+    if action not in workflow.BY_ACTION or workflow.BY_ACTION[action].beside:
         abort(404)
     try:
         transitions.check(ticket, action, current_user)
