@@ -14,6 +14,7 @@ import ticketing.notify.models  # noqa: F401
 import ticketing.orgs.models  # noqa: F401
 import ticketing.outcomes.models  # noqa: F401
 import ticketing.reports.models  # noqa: F401
+import ticketing.routing.models  # noqa: F401
 import ticketing.search.models  # noqa: F401
 import ticketing.tickets.models  # noqa: F401
 from ticketing.db import Base, make_engine
