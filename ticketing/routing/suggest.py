@@ -15,8 +15,9 @@ How an expert scores (weights below; no term of the score needs the ticket table
   ratings), small nudges from the work records (expert_year).
 
 A university's score: its best expert's text match (plus a third of the second best), its
-solved problems of the category (the dashboard's ticket_tally) against the most of any
-university, and its experts' open tickets against their capacity together. The enterprise's
+solved problems of the category against the most of any university, and the tickets its
+experts work on against their capacity together (both from the dashboard's ticket_tally, so
+the open work of the zone's experts is not counted ticket by ticket). The enterprise's
 partner university (一企一校) comes first whatever its score.
 """
 
@@ -207,12 +208,13 @@ def suggest_universities(
     partner = ticket.enterprise.partner_university_id if ticket.enterprise else None
     about = _Ticket(ticket)
     by_university: dict[int, list[Candidate]] = {uid: [] for uid, _name in choices}
-    for candidate in queries.candidates():
+    for candidate in queries.candidates(with_load=False):
         if candidate.university_id in by_university:
             by_university[candidate.university_id].append(candidate)
     everyone = [e for experts in by_university.values() for e in experts]
     records = queries.records((e.id for e in everyone), ticket.category, years=False)
-    solved = queries.university_solved(ticket.category)
+    work = queries.university_work(ticket.category)
+    solved = {uid: found[0] for uid, found in work.items()}
     most = max((solved.get(uid, 0) for uid, _name in choices), default=0)
     ranked = []
     for uid, name in choices:
@@ -224,7 +226,7 @@ def suggest_universities(
         score = fits[0].text + (fits[1].text / 3 if len(fits) > 1 else 0.0) if fits else 0.0
         if most:
             score += CATEGORY_WEIGHT * solved.get(uid, 0) / most
-        open_ = sum(e.open for e in experts)
+        open_ = work.get(uid, (0, 0))[1]
         capacity = sum(e.capacity for e in experts)
         score -= _load(open_, capacity)
         reasons = [_("Partner university")] if uid == partner else []
