@@ -150,6 +150,7 @@ class World:
             for _n in range(self.rng.randrange(4)):
                 self.add(expert_id, "in_progress", self.rng.choice(words.EQUIPMENT) + "维护")
         db.session.flush()
+        tallies.rebuild()  # each university's open work
 
     def add(self, expert_id: int, state: str, title: str, **fields: Any) -> None:
         self.serial += 1
@@ -329,8 +330,9 @@ def write_section(path: Path, table: str, args: argparse.Namespace) -> None:
     text = path.read_text(encoding="utf-8")
     if HEADING in text:
         start = text.index(HEADING)
-        end = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+        ends = [text.find(mark, start + len(HEADING)) for mark in ("\n## ", "\n### ")]
+        end = min((e for e in ends if e != -1), default=-1)
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
