@@ -84,6 +84,10 @@ class _Ticket:
         self.counts = queries.term_counts(self.weights)
         experts = {e for by_expert in self.counts.values() for e in by_expert}
         everyone = max(1, len(experts))
+        # a term in the profiles of more than half the experts says little about any of them:
+        # it counts in the score (with a low idf) but is not named in the reasons
+        few = max(1, everyone // 2)
+        self.telling = {term for term, by in self.counts.items() if len(by) <= few}
         self.idf = {
             term: math.log(1 + everyone / max(1, len(self.counts.get(term, {}))))
             for term in self.weights
@@ -112,7 +116,7 @@ class _Ticket:
                     continue
                 share = n / (solved + 3)
                 found.history += weight * self.idf[term] * share
-                if share >= HISTORY_SHARE and term not in covered:
+                if share >= HISTORY_SHARE and term in self.telling and term not in covered:
                     named.append((-weight * self.idf[term] * share, term))
             found.history /= self.total
             found.past_terms = [term for _score, term in sorted(named)[:SHOWN_TERMS]]

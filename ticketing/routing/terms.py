@@ -32,6 +32,7 @@ _STOP_WORDS = """
     这个 那个 什么 如何 怎么 或者 而且 但是 因为 所以 如果 还是 就是 不是 一个 两个 三个 同时
     自行 厂家 服务 仍然 反复 暂时 缓解 内部 人员 尚无 成熟 同类 面临 收集 近三个月 数据显示
     小时 连续 超过 以上 左右 之间 期间 逐渐 更为 突出 更换 批次
+    产品 开发 设计 提出 优化 稳定 运行 方法 进一步 建议 完成 建立 采用 使用 较大 较高
     the and for with of to in on a an is are
 """
 STOP_WORDS = frozenset(_STOP_WORDS.split())
