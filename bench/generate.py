@@ -42,6 +42,7 @@ from ticketing.config import load as load_settings  # noqa: E402
 from ticketing.orgs import credit_code  # noqa: E402
 from ticketing.records import tallies as work_records  # noqa: E402
 from ticketing.reports import tallies  # noqa: E402
+from ticketing.routing import profiles  # noqa: E402
 from ticketing.search.index import sections, weighted_vector  # noqa: E402
 from ticketing.tickets import deadlines  # noqa: E402
 from ticketing.workflow import State, path_to  # noqa: E402
@@ -714,11 +715,13 @@ def finish(engine: Any, sink: Sink) -> None:
 
 def rebuild_derived(engine: Any) -> None:
     """The tables the product keeps from the tickets: the dashboard's tallies and the work
-    records' (what `flask rebuild-tallies` does)."""
+    records' (what `flask rebuild-tallies` does), the experts' routing profiles (`flask
+    rebuild-routing`)."""
     app = create_app({"DATABASE_URL": str(engine.url.render_as_string(hide_password=False))})
     with app.app_context():
         writes.run(tallies.rebuild)
         writes.run(work_records.rebuild)
+        writes.run(profiles.rebuild)
 
 
 def main() -> None:

@@ -236,6 +236,16 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
             "WHERE u.login = 'bench-liaison' AND t.state = 'university_assigned' "
             "ORDER BY t.id LIMIT 1"
         )
+        # the routing suggestions: a submitted ticket the route scenario leaves alone, and
+        # another ticket routed to bench-liaison's university
+        to_route = one(
+            "SELECT number FROM ticket WHERE state = 'submitted' ORDER BY id DESC LIMIT 1"
+        )
+        to_suggest = one(
+            'SELECT t.number FROM ticket t JOIN "user" u ON u.university_id = t.university_id '
+            "WHERE u.login = 'bench-liaison' AND t.state = 'university_assigned' "
+            "ORDER BY t.id DESC LIMIT 1"
+        )
         campaign = one("SELECT id FROM campaign ORDER BY id DESC LIMIT 1 OFFSET 1")
         year = str(one("SELECT starts_on FROM campaign WHERE id = :c", c=campaign))[:4]
     deep = deep_page(engine)
@@ -346,6 +356,16 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
         ),
         Scenario(
             "liaison: ticket page with the expert picker", "liaison", [f"/tickets/{to_assign}"]
+        ),
+        Scenario(
+            "admin: ticket page, routing suggestions (universities)",
+            "admin",
+            [f"/tickets/{to_route}"],
+        ),
+        Scenario(
+            "liaison: ticket page, routing suggestions (experts)",
+            "liaison",
+            [f"/tickets/{to_suggest}"],
         ),
         Scenario("admin: enterprises list", "admin", ["/admin/enterprises"]),
         Scenario("commissioner: file a ticket (POST)", "filer", ["/tickets/new"], "POST", [filing]),
@@ -505,6 +525,7 @@ def _table(rows: list[tuple[Any, ...]], ceiling: Figure, memory: str, args: Any)
             f"| {statements} | {sql_ms} |"
         )
     options = (f" --out {args.out}" if args.out else "") + (" --memory" if args.memory else "")
+    options += f' --only "{args.only}"' if args.only else ""
     command = (
         f"`.venv/bin/python bench/load.py --database-url {args.database_url} "
         f'--label "{args.label}"{options} --seconds {args.seconds} --runs {args.runs}`'

@@ -15,6 +15,7 @@ import ticketing.notify.models  # noqa: F401
 import ticketing.orgs.models  # noqa: F401
 import ticketing.outcomes.models  # noqa: F401
 import ticketing.reports.models  # noqa: F401
+import ticketing.routing.models  # noqa: F401
 import ticketing.search.models  # noqa: F401
 import ticketing.tickets.models  # noqa: F401
 import ticketing.worktime.models  # noqa: F401

@@ -225,3 +225,31 @@ def test_the_page_of_a_ticket_to_route_offers_the_challenge(make, world, login, 
     number = make.ticket(world, "submitted").number
     client = login(world.admin)
     assert _statements(client, f"/tickets/{number}", count_queries) == 5 + BELL
+
+
+# the ticket page where routing suggestions show (routing/suggest.py): on a submitted ticket
+# the admin's route form adds the universities, the experts of every university with their
+# open work, their profile rows of the ticket's terms, their solved problems and each
+# university's solved problems of the category; on a routed ticket the assign form adds the
+# university's experts, their profile rows of the ticket's terms, their solved problems and
+# their track record; the admin also gets the universities to transfer to
+ROUTING_PAGE = {
+    ("submitted", "admin"): 8,
+    ("university_assigned", "liaison_u1"): 7,
+    ("university_assigned", "admin"): 8,
+}
+
+
+@pytest.mark.parametrize(("state", "who"), list(ROUTING_PAGE))
+def test_the_routing_suggestions_cost_the_same_with_more_experts(  # type: ignore[no-untyped-def]
+    state, who, make, world, login, count_queries
+):
+    number = make.ticket(world, state, title="数控机床主轴精度下降").number
+    client = login(getattr(world, who))
+    url = f"/tickets/{number}"
+    few = _statements(client, url, count_queries)
+    for n in range(6):  # more experts in both universities, with solved problems
+        make.user("expert", university=(world.u1, world.u2)[n % 2])
+    _more_of_everything(make, world)
+    many = _statements(client, url, count_queries)
+    assert (few, many) == (ROUTING_PAGE[state, who] + BELL,) * 2

@@ -23,6 +23,7 @@ from ticketing.config import asset_dir
 from ticketing.errors import DomainError
 from ticketing.records import tallies as work_records
 from ticketing.reports import tallies
+from ticketing.routing import profiles
 from ticketing.search import index as search_index
 
 T = TypeVar("T")
@@ -43,6 +44,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(rebuild_tallies)
     app.cli.add_command(reindex_search)
+    app.cli.add_command(rebuild_routing)
 
 
 # revisions whose new figures are counted from the data already there: 0008 the fact, reach
@@ -161,6 +163,14 @@ def reindex_search() -> None:
     """Index every ticket's words again (after a bulk import or a restore)."""
     count = _run(search_index.rebuild)
     click.echo(f"{count} tickets indexed for search.")
+
+
+@click.command("rebuild-routing")
+@with_appcontext
+def rebuild_routing() -> None:
+    """Recompute the experts' profiles for routing suggestions from the solved tickets."""
+    count = _run(profiles.rebuild)
+    click.echo(f"Routing profiles recomputed for {count} experts.")
 
 
 def _run(work: Callable[[], T]) -> T:

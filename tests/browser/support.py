@@ -121,7 +121,7 @@ def expect_flash(page: Page) -> None:
 
 
 def action_form(page: Page, action: str) -> Locator:
-    return page.locator(f"form[action$='/act/{action}']")
+    return page.locator(f"form[action$='/act/{action}']:not(.suggestion)")
 
 
 def fill_action(page: Page, action: str, fields: dict[str, str]) -> Locator:

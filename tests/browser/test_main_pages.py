@@ -80,6 +80,7 @@ def test_main_pages(ui: support.UI, live: Live, screenshots: Path, lang: str, de
     liaison = pages["liaison"]
     support.open_ticket(liaison, to_assign.number)
     expect(liaison.locator(".experts-fit")).to_have_count(1)
+    expect(liaison.locator(".suggestions form.suggestion")).not_to_have_count(0)
     check_page(liaison, screenshots, "ticket-assign-expert", lang, device)
 
     admin = pages["admin"]
@@ -94,6 +95,9 @@ def test_main_pages(ui: support.UI, live: Live, screenshots: Path, lang: str, de
     ):
         admin.goto(url)
         check_page(admin, screenshots, f"admin-{name}", lang, device)
+    support.open_ticket(admin, waiting.number)
+    expect(admin.locator(".suggestions form.suggestion")).to_have_count(2)  # both universities
+    check_page(admin, screenshots, "ticket-route", lang, device)
     support.open_ticket(admin, signed.number)
     check_page(admin, screenshots, "ticket-admin", lang, device)
     admin.goto("/dashboard")

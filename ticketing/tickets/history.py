@@ -4,7 +4,8 @@ Every transition, edit, comment, visit record and file leaves exactly one event 
 ticket's `updated_at` moves to the event's time, so any activity brings a ticket up its queue.
 Whatever must happen with every change attaches to this function and runs in the same
 transaction as the event: the dashboard's tallies (reports/tallies.py) and the search index
-(search/index.py), notifications and their outbox (notify/services.py).
+(search/index.py), notifications and their outbox (notify/services.py), the experts' profiles
+for routing suggestions (routing/profiles.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ticketing.errors import StaleTicket
 from ticketing.notify import services as notify
 from ticketing.records import tallies as work_records
 from ticketing.reports import tallies
+from ticketing.routing import profiles
 from ticketing.search import index as search
 from ticketing.tickets.models import Ticket, TicketEvent
 
@@ -47,6 +49,7 @@ def record(
     db.session.add(event)
     moved = tallies.moves(ticket)
     worked = work_records.moves(ticket)
+    profiled = profiles.moves(ticket)
     if db.session.is_modified(ticket, include_collections=False) or ticket in db.session.new:
         ticket.updated_at = now  # part of the change's own UPDATE (one version step)
     else:
@@ -65,6 +68,7 @@ def record(
         raise StaleTicket() from None
     tallies.count(event, moved)
     work_records.count(ticket, event, worked)
+    profiles.count(profiled)
     if action in search.DOCUMENT_ACTIONS:
         search.index_ticket(ticket, ticket.enterprise.name)
     notify.on_event(ticket, actor, action, details)

@@ -31,6 +31,7 @@ from ticketing.errors import DomainError, NotFound
 from ticketing.i18n import labels
 from ticketing.orgs import queries as org_queries
 from ticketing.outcomes.models import Outcome
+from ticketing.routing import suggest
 from ticketing.search import queries as search_queries
 from ticketing.search.forms import DeleteSearchForm, SaveSearchForm
 from ticketing.tickets import effects, queries, queues, services, todos, transitions
@@ -197,9 +198,20 @@ def _version(form: Any) -> int | None:
     return int(raw) if raw and str(raw).isdigit() else None
 
 
+# the actions whose form shows routing suggestions, each a one-click choice (their only field
+# is the university or the expert); transfer and reassign need a reason and keep the picker
+SUGGESTED = ("route", "assign_expert")
+SUGGESTIONS_SHOWN = 3
+
+
 def _action_forms(
-    ticket: Ticket, posted: dict[str, Any] | None = None, outcomes: list[Outcome] | None = None
+    ticket: Ticket,
+    posted: dict[str, Any] | None = None,
+    outcomes: list[Outcome] | None = None,
+    suggesting: bool = True,
 ) -> dict[str, Any]:
+    """The forms of the actions the person may take, with their choices; with `suggesting`,
+    the route and assign forms carry the ranked suggestions and order their picker by them."""
     forms = dict(posted or {})
     if outcomes is None:
         outcomes = queries.outcomes_of(ticket)
@@ -217,7 +229,12 @@ def _action_forms(
         if "university_id" in form:
             if universities is None:
                 universities = org_queries.university_choices()
-            form.university_id.choices = [("", _("Choose…"))] + partner_first(ticket, universities)
+            choices = partner_first(ticket, universities)
+            if suggesting and action in SUGGESTED:
+                ranked = suggest.suggest_universities(ticket, universities)
+                form.suggestions = ranked[:SUGGESTIONS_SHOWN]
+                choices = _in_order(choices, [s.id for s in ranked])
+            form.university_id.choices = [("", _("Choose…"))] + choices
         if "expert_id" in form:
             now = db.utcnow()
             experts = [
@@ -225,14 +242,23 @@ def _action_forms(
                 for e in account_queries.expert_choices(ticket.university_id)
                 if e.id != ticket.expert_id
             ]
-            form.expert_id.choices = [("", _("Choose…"))] + [
-                (e.id, _expert_label(e, now)) for e in experts
-            ]
+            choices = [(e.id, _expert_label(e, now)) for e in experts]
+            if suggesting and action in SUGGESTED:
+                ranked = suggest.suggest_experts(ticket, experts)
+                form.suggestions = ranked[:SUGGESTIONS_SHOWN]
+                choices = _in_order(choices, [s.id for s in ranked])
+            form.expert_id.choices = [("", _("Choose…"))] + choices
             form.experts = experts
             form.now = now
         form.transition = workflow.BY_ACTION[action]
     _cooperation_choices(forms, ticket, outcomes)
     return forms
+
+
+def _in_order(choices: list[tuple[int, str]], ranking: list[int]) -> list[tuple[int, str]]:
+    """The picker's options in the order of the suggestions (any not ranked last)."""
+    place = {choice_id: n for n, choice_id in enumerate(ranking)}
+    return sorted(choices, key=lambda choice: place.get(choice[0], len(place)))
 
 
 def _cooperation_choices(forms: dict[str, Any], ticket: Ticket, outcomes: list[Outcome]) -> None:
@@ -369,7 +395,8 @@ def act(number: str, action: str) -> ResponseReturnValue:
     except DomainError as error:
         return _render_ticket(ticket, status=error.status, error=str(error.message))
     form = action_form_class(action)(prefix=action)
-    _action_forms(ticket, {action: form})  # fills the choices the form validates against
+    # fills the choices the form validates against
+    _action_forms(ticket, {action: form}, suggesting=False)
 
     def done(_event: Any) -> Response:
         flash(_("Done: %(action)s.", action=workflow.BY_ACTION[action].label), "success")
