@@ -221,10 +221,11 @@ def test_the_challenge_pages_cost_the_same_with_more_proposals(
 
 
 def test_the_page_of_a_ticket_to_route_offers_the_challenge(make, world, login, count_queries):  # type: ignore[no-untyped-def]
-    """user, ticket, history, universities to route to, and the ticket's open challenge"""
+    """user, ticket, history, universities to route to, the ticket's open challenge, and the
+    routing suggestions' four (see ROUTING_PAGE)"""
     number = make.ticket(world, "submitted").number
     client = login(world.admin)
-    assert _statements(client, f"/tickets/{number}", count_queries) == 5 + BELL
+    assert _statements(client, f"/tickets/{number}", count_queries) == 9 + BELL
 
 
 # the ticket page where routing suggestions show (routing/suggest.py): on a submitted ticket
@@ -234,7 +235,7 @@ def test_the_page_of_a_ticket_to_route_offers_the_challenge(make, world, login, 
 # university's experts, their profile rows of the ticket's terms, their solved problems and
 # their track record; the admin also gets the universities to transfer to
 ROUTING_PAGE = {
-    ("submitted", "admin"): 8,
+    ("submitted", "admin"): 9,  # and the ticket's open challenge, if any
     ("university_assigned", "liaison_u1"): 7,
     ("university_assigned", "admin"): 8,
 }

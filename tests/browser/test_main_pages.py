@@ -96,7 +96,8 @@ def test_main_pages(ui: support.UI, live: Live, screenshots: Path, lang: str, de
         admin.goto(url)
         check_page(admin, screenshots, f"admin-{name}", lang, device)
     support.open_ticket(admin, waiting.number)
-    expect(admin.locator(".suggestions form.suggestion")).to_have_count(2)  # both universities
+    # the world's two universities at least (other browser tests may have added more)
+    expect(admin.locator(".suggestions form.suggestion").nth(1)).to_be_visible()
     check_page(admin, screenshots, "ticket-route", lang, device)
     support.open_ticket(admin, signed.number)
     check_page(admin, screenshots, "ticket-admin", lang, device)
