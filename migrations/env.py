@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import ticketing.accounts.models  # noqa: F401 - register the tables
+import ticketing.api.models  # noqa: F401
 import ticketing.campaigns.models  # noqa: F401
 import ticketing.challenges.models  # noqa: F401
 import ticketing.fairs.models  # noqa: F401

@@ -12,6 +12,8 @@ from ticketing import cli, db, errors, i18n, logs, web
 from ticketing import config as settings
 from ticketing.accounts.reset_views import bp as password_bp
 from ticketing.accounts.views import bp as accounts_bp
+from ticketing.api.token_views import bp as api_tokens_bp
+from ticketing.api.views import bp as api_bp
 from ticketing.campaigns.views import bp as campaigns_bp
 from ticketing.challenges.views import bp as challenges_bp
 from ticketing.fairs.views import bp as fairs_bp
@@ -48,6 +50,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(notify_bp)
     app.register_blueprint(password_bp)
     app.register_blueprint(worktime_bp)
+    app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(api_bp)
     errors.register(app)
     cli.register(app)
     if app.config["ENV"] == "production":

@@ -71,6 +71,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "TODO_COUNT_SECONDS": _int("TODO_COUNT_SECONDS", 30),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
         "SQL_STATS": os.environ.get("SQL_STATS", "0") == "1",

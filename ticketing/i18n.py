@@ -52,6 +52,10 @@ def select_locale() -> str:
     """The signed-in user's language, else the language cookie, else Chinese."""
     if not has_request_context():
         return "zh"
+    if request.blueprint == "api" and request.accept_languages:  # a program says what it reads
+        asked = request.accept_languages.best_match(LOCALES)
+        if asked:
+            return asked
     chosen = request.cookies.get(COOKIE)
     fallback = chosen if chosen in LOCALES else "zh"
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
