@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, undefer
 
 from ticketing import db
 from ticketing.accounts.models import User
@@ -84,7 +84,12 @@ def authenticate(secret: str) -> ApiToken | None:
     query = (
         select(ApiToken)
         .where(ApiToken.token_hash == digest(secret))
-        .options(joinedload(ApiToken.user))
+        .options(
+            # the person with their roles and enterprises, in the same statement
+            joinedload(ApiToken.user).options(
+                undefer(User.role_list), undefer(User.enterprise_list)
+            )
+        )
     )
     token = db.session.scalars(query).one_or_none()
     if token is None or token.revoked_at is not None or not token.user.is_active:

@@ -151,7 +151,9 @@ def list_tickets() -> Response:
     query = _args(queries.TicketQuery)
     user = _me()
     mine = queues.queues_for(user)
-    chosen = queues.QUEUE_BY_KEY.get(query.queue) if query.queue else (mine[0] if mine else None)
+    widest = queues.QUEUE_BY_KEY["all"] if queues.QUEUE_BY_KEY["all"] in mine else None
+    default = widest or (mine[0] if mine else None)  # an admin: all tickets, not only to route
+    chosen = queues.QUEUE_BY_KEY.get(query.queue) if query.queue else default
     if chosen is None or chosen not in mine:
         if query.queue:
             raise NotFound(problems.NO_SUCH_QUEUE)
