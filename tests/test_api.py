@@ -272,3 +272,22 @@ def test_the_list_costs_the_same_statements_for_one_and_many_rows(
         make.ticket(world, "submitted")
     # the test's savepoint (2), the token with its person, the rows, their capped count
     assert statements() == one <= 5
+
+
+def test_the_openapi_document_and_the_docs_page(app, world) -> None:
+    client = app.test_client()
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.1")
+    assert spec["components"]["schemas"]["Action_route"]["required"] == ["university_id"]
+    assert "/tickets/{number}/actions/resolve" in spec["paths"]
+    assert "/tickets/{number}/actions/award" not in spec["paths"]  # picked beside the ticket
+    for path in spec["paths"].values():
+        for operation in path.values():
+            if isinstance(operation, dict):
+                assert "problem" in str(operation["responses"]["422"])
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "vendor/swagger-ui/swagger-ui-bundle.js" in html and "//cdn" not in html
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/vendor/swagger-ui/LICENSE").status_code == 200

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, g, json, request, url_for
+from flask import Blueprint, Response, current_app, g, json, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
@@ -18,6 +18,7 @@ from ticketing.accounts import queries as account_queries
 from ticketing.accounts.models import Role, User
 from ticketing.api import problems, queries, schemas, tokens
 from ticketing.api.fields import action_schema
+from ticketing.api.openapi import document as openapi_document
 from ticketing.errors import DomainError, NotFound
 from ticketing.orgs import queries as org_queries
 from ticketing.tickets import queries as ticket_queries
@@ -141,6 +142,27 @@ def _expected_version(ticket: Ticket) -> int:
 
 def _run(service: Callable[[], Any]) -> Any:
     return writes.run(service)
+
+
+# the contract -------------------------------------------------------------------------------
+
+# Swagger UI sets style attributes as it draws: the docs page alone allows inline styles.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return Response(json.dumps(openapi_document()), mimetype="application/json")
+
+
+@bp.get("/docs")
+def docs() -> Response:
+    response = Response(render_template("api/docs.html"))
+    response.headers["Content-Security-Policy"] = DOCS_CSP
+    return response
 
 
 # tickets ------------------------------------------------------------------------------------
