@@ -20,7 +20,7 @@ class TokenForm(FlaskForm):
         _l("Expires"),
         choices=[
             *((str(d), _l("after %(n)d days", n=d)) for d in EXPIRY_DAYS),
-            ("", _l("never")),
+            ("", _l("does not expire")),
         ],
         default=str(EXPIRY_DAYS[1]),
     )
