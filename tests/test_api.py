@@ -206,7 +206,8 @@ def test_action_data_is_checked_by_the_transition_table(app, make, world) -> Non
         answer = client.post(f"{url}/actions/route", body, headers={"If-Match": etag})
         assert answer.status_code == 422, body
         assert field in {e["field"] for e in answer.get_json()["errors"]}
-    assert client.post(f"{url}/actions/resolve", {}, headers={"If-Match": etag}).status_code == 409
+    resolve = client.post(f"{url}/actions/resolve", {"resolution": "x"}, headers={"If-Match": etag})
+    assert resolve.status_code == 409
     assert client.post(f"{url}/actions/fly", {}, headers={"If-Match": etag}).status_code == 404
     schema = {a["action"]: a["schema"] for a in client.get(f"{url}/actions").get_json()["actions"]}
     assert schema["route"]["required"] == ["university_id"]

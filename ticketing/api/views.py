@@ -21,6 +21,7 @@ from ticketing.api.fields import action_schema
 from ticketing.api.openapi import document as openapi_document
 from ticketing.errors import DomainError, NotFound
 from ticketing.orgs import queries as org_queries
+from ticketing.tickets import fields as action_fields
 from ticketing.tickets import queries as ticket_queries
 from ticketing.tickets import queues, services, transitions
 from ticketing.tickets.models import Ticket
@@ -253,8 +254,10 @@ def perform_action(number: str, action: str) -> Response:
     if t is None or t.beside:
         raise NotFound(problems.UNKNOWN_ACTION)
     data = _action_data(t.fields)
+    # the body's values by the table's typed fields first (422), then the version (428/412)
+    action_fields.given(t, data, not_before=transitions.filed_on(ticket))
     user = _me()
-    version = _expected_version(ticket)  # a caller who read an older version learns that first
+    version = _expected_version(ticket)
     event = _run(
         lambda: transitions.perform(ticket, action, user, expected_version=version, **data)
     )
