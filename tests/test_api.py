@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.api_client import api_for
@@ -292,3 +294,45 @@ def test_the_openapi_document_and_the_docs_page(app, world) -> None:
     assert "vendor/swagger-ui/swagger-ui-bundle.js" in html and "//cdn" not in html
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
     assert client.get("/static/vendor/swagger-ui/LICENSE").status_code == 200
+
+
+def test_files_upload_list_and_download(app, make, world) -> None:
+    ticket = make.ticket(world, "in_progress")
+    url = f"/api/v1/tickets/{ticket.number}/attachments"
+    expert = api_for(app, world.expert_u1)
+    commissioner = api_for(app, world.commissioner_a)
+    sent = expert.client.post(
+        url,
+        data={"file": (io.BytesIO("测试报告".encode()), "检测报告.txt")},
+        headers=expert._headers(None),
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 201, sent.get_json()
+    internal = expert.client.post(
+        url,
+        data={"file": (io.BytesIO(b"note"), "note.txt"), "internal": "true"},
+        headers=expert._headers(None),
+        content_type="multipart/form-data",
+    )
+    assert internal.status_code == 201
+    listed = commissioner.get(url).get_json()
+    assert [f["name"] for f in listed] == ["检测报告.txt"]
+    got = commissioner.get(listed[0]["download"])
+    assert got.status_code == 200 and got.data == "测试报告".encode()
+    assert got.headers["Content-Disposition"].startswith("attachment")
+    hidden = commissioner.get(internal.get_json()["download"])
+    assert hidden.status_code == 404 and hidden.mimetype == "application/problem+json"
+    stranger = api_for(app, world.commissioner_b)
+    assert stranger.get(listed[0]["download"]).status_code == 404
+    bad = expert.client.post(
+        url,
+        data={"file": (io.BytesIO(b"<script>"), "x.html")},
+        headers=expert._headers(None),
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "file"
+
+
+def test_unknown_api_paths_are_problems(app, world) -> None:
+    answer = api_for(app, world.admin).get("/api/v1/nothing/here")
+    assert answer.status_code == 404 and answer.mimetype == "application/problem+json"

@@ -15,7 +15,13 @@ from ticketing.workflow import TRANSITIONS
 
 REF = "#/components/schemas/{model}"
 RESPONSES = (schemas.Problem, schemas.TicketPage, schemas.Ticket, schemas.Actions)
-RESPONSES_MORE = (schemas.Performed, schemas.Comment, schemas.Visit, schemas.Named)
+RESPONSES_MORE = (
+    schemas.Performed,
+    schemas.Comment,
+    schemas.Visit,
+    schemas.Attachment,
+    schemas.Named,
+)
 REQUESTS = (schemas.TicketCreate, schemas.TicketEdit, schemas.CommentCreate, schemas.VisitCreate)
 ERRORS = ("400", "401", "403", "404", "409", "412", "415", "422", "428", "429")
 
@@ -28,8 +34,10 @@ def _content(schema: dict[str, Any], media: str = "application/json") -> dict[st
     return {"content": {media: {"schema": schema}}}
 
 
-def _ok(schema: dict[str, Any], status: str = "200", etag: bool = False) -> dict[str, Any]:
-    answer: dict[str, Any] = {"description": "OK", **_content(schema)}
+def _ok(
+    schema: dict[str, Any], status: str = "200", etag: bool = False, media: str = "application/json"
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": "OK", **_content(schema, media)}
     if etag:
         answer["headers"] = {"ETag": {"schema": {"type": "string"}}}
     problem = _content(_ref(schemas.Problem), "application/problem+json")
@@ -46,6 +54,21 @@ NUMBER = {
     "in": "path",
     "required": True,
     "schema": {"type": "string", "maxLength": 24},
+}
+ATTACHMENT_ID = {
+    "name": "attachment_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+}
+UPLOAD = {
+    "type": "object",
+    "properties": {
+        "file": {"type": "string", "format": "binary"},
+        "internal": {"type": "string", "enum": ["true", "false"]},
+    },
+    "required": ["file"],
+    "additionalProperties": False,
 }
 IF_MATCH = {
     "name": "If-Match",
@@ -143,6 +166,31 @@ def document() -> dict[str, Any]:
                 "summary": _("Record a visit (the assigned expert)"),
                 "requestBody": _body(_ref(schemas.VisitCreate)),
                 "responses": _ok(_ref(schemas.Visit), "201"),
+            },
+        },
+        "/tickets/{number}/attachments": {
+            "parameters": [NUMBER],
+            "get": {
+                "operationId": "listAttachments",
+                "summary": _("The files you may read"),
+                "responses": _ok(_array(schemas.Attachment)),
+            },
+            "post": {
+                "operationId": "addAttachment",
+                "summary": _("Add a file"),
+                "requestBody": {
+                    "required": True,
+                    **_content(UPLOAD, "multipart/form-data"),
+                },
+                "responses": _ok(_ref(schemas.Attachment), "201"),
+            },
+        },
+        "/attachments/{attachment_id}": {
+            "parameters": [ATTACHMENT_ID],
+            "get": {
+                "operationId": "downloadAttachment",
+                "summary": _("Download a file"),
+                "responses": _ok({"type": "string", "format": "binary"}, media="*/*"),
             },
         },
         "/enterprises": {

@@ -32,6 +32,7 @@ OBJECT_EXPECTED = _l("Send a JSON object.")
 NO_SUCH_QUEUE = _l("You have no such queue.")
 NOT_EDITABLE = _l("This ticket can no longer be edited.")
 UNKNOWN_ACTION = _l("Unknown action")
+FILE_GONE = _l("File not found")
 CSRF_MISSING = _l("A call with the session cookie needs the CSRF token in the X-CSRFToken header.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from flask import url_for
 from pydantic import Field, RootModel
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -14,7 +15,7 @@ from ticketing.accounts.models import User
 from ticketing.api import schemas
 from ticketing.permissions import can_see_internal
 from ticketing.tickets import queries as ticket_queries
-from ticketing.tickets.models import Comment, Ticket, Visit
+from ticketing.tickets.models import Attachment, Comment, Ticket, Visit
 from ticketing.tickets.queues import QUEUE_BY_KEY, Cursor, Filters, Row
 
 QueueName = Literal[tuple(QUEUE_BY_KEY)]  # type: ignore[valid-type]
@@ -59,6 +60,7 @@ NamedList = RootModel[list[schemas.Named]]
 ExpertList = RootModel[list[schemas.Expert]]
 CommentList = RootModel[list[schemas.Comment]]
 VisitList = RootModel[list[schemas.Visit]]
+AttachmentList = RootModel[list[schemas.Attachment]]
 
 
 def summary(row: Row) -> schemas.TicketSummary:
@@ -171,6 +173,34 @@ def visit_out(visit: Visit, expert: str) -> schemas.Visit:
         participants=visit.participants,
         findings=visit.findings,
         agreed=visit.agreed,
+    )
+
+
+def attachments(ticket: Ticket, user: User) -> list[schemas.Attachment]:
+    """The ticket's files, oldest first; internal ones only for those who may see them."""
+    uploader = aliased(User)
+    query = (
+        select(Attachment, uploader.name)
+        .join(uploader, uploader.id == Attachment.uploader_id)
+        .where(Attachment.ticket_id == ticket.id)
+        .order_by(Attachment.created_at, Attachment.id)
+        .limit(MOST_ITEMS)
+    )
+    if not can_see_internal(user, ticket):
+        query = query.where(Attachment.internal.is_(False))
+    return [attachment_out(a, name) for a, name in db.session.execute(query)]
+
+
+def attachment_out(attachment: Attachment, uploader: str) -> schemas.Attachment:
+    return schemas.Attachment(
+        id=attachment.id,
+        at=attachment.created_at,
+        uploader=uploader,
+        name=attachment.original_name,
+        size=attachment.size,
+        content_type=attachment.content_type,
+        internal=attachment.internal,
+        download=url_for("api.download", attachment_id=attachment.id),
     )
 
 

@@ -155,6 +155,17 @@ class VisitCreate(Schema):
     agreed: str = Field("", max_length=VISIT_TEXT_MAX)
 
 
+class Attachment(Schema):
+    id: int
+    at: datetime
+    uploader: str
+    name: str
+    size: int
+    content_type: str
+    internal: bool
+    download: str = Field(description="Where to download it (with the same token)")
+
+
 class Named(Schema):
     id: int
     name: str

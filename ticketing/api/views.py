@@ -7,7 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, current_app, g, json, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    json,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel, ValidationError
@@ -319,6 +329,59 @@ def add_visit(number: str) -> Response:
     return _json(queries.visit_out(visit, user.name), 201, etag=ticket.version)
 
 
+# files --------------------------------------------------------------------------------------
+
+
+@bp.get("/tickets/<number>/attachments")
+def list_attachments(number: str) -> Response:
+    ticket = _ticket(number)
+    return _json(queries.AttachmentList(queries.attachments(ticket, _me())))
+
+
+@bp.post("/tickets/<number>/attachments")
+def add_attachment(number: str) -> Response:
+    """A file sent as multipart/form-data (`file`, and `internal` for staff notes)."""
+    ticket = _ticket(number)
+    upload = request.files.get("file")
+    if upload is None:
+        raise problems.ApiProblem(422, errors=[("file", problems.MESSAGES["missing"])])
+    internal = request.form.get("internal", "false")
+    if internal not in ("true", "false"):
+        raise problems.ApiProblem(422, errors=[("internal", problems.INVALID)])
+    user = _me()
+    config = current_app.config
+    attachment = _run(
+        lambda: services.add_attachment(
+            ticket,
+            user,
+            stream=upload.stream,
+            filename=upload.filename or "",
+            folder=config["UPLOAD_FOLDER"],
+            max_bytes=config["MAX_ATTACHMENT_MB"] * 1024 * 1024,
+            internal=internal == "true",
+        )
+    )
+    return _json(queries.attachment_out(attachment, user.name), 201, etag=ticket.version)
+
+
+@bp.get("/attachments/<int(max=2147483647):attachment_id>")
+def download(attachment_id: int) -> Response:
+    """The file, as the ticket page gives it: only to those who see it, always as a download."""
+    attachment = ticket_queries.get_attachment_or_404(_me(), attachment_id)
+    path = services.attachment_path(current_app.config["UPLOAD_FOLDER"], attachment)
+    if not path.is_file():
+        raise NotFound(problems.FILE_GONE)
+    response = send_file(
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 # organisations ------------------------------------------------------------------------------
 
 
@@ -349,3 +412,9 @@ def list_experts() -> Response:
         university = None
     rows = account_queries.expert_choices(university)
     return _json(queries.ExpertList([queries.expert_out(row) for row in rows]))
+
+
+@bp.route("/<path:_rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(_rest: str) -> Response:
+    """Any other path under /api/v1: a problem, like every answer of the API."""
+    raise problems.ApiProblem(404)
