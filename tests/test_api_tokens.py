@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ticketing import db
+from tests.conftest import app_config
+from ticketing import create_app, db
 from ticketing.api.models import ApiToken
 from ticketing.api.tokens import authenticate, create_token, digest
 
@@ -122,3 +123,39 @@ def test_cookie_calls_need_the_csrf_token_bearer_calls_do_not(app, world, login)
         "/api/v1/tickets", json=body, headers={"Authorization": f"Bearer {secret}"}
     )
     assert bearer.status_code == 201
+
+
+def test_calls_are_rate_limited_per_token(tmp_path, database_url, world, app) -> None:
+    throttled = create_app(
+        {
+            **app_config(database_url, tmp_path),
+            "RATELIMIT_ENABLED": True,
+            "API_RATE_LIMIT": "3 per minute",
+        }
+    )
+    throttled.extensions["ticketing.db"] = app.extensions["ticketing.db"]  # this test's data
+    with app.app_context():
+        _a, first = create_token(world.commissioner_a, name="a")
+        _b, second = create_token(world.commissioner_a, name="b")
+        db.session.commit()
+    client = throttled.test_client()
+
+    def call(secret: str) -> int:
+        headers = {"Authorization": f"Bearer {secret}"}
+        return client.get("/api/v1/tickets", headers=headers).status_code
+
+    assert [call(first) for _ in range(4)] == [200, 200, 200, 429]
+    refused = client.get("/api/v1/tickets", headers={"Authorization": f"Bearer {first}"})
+    assert refused.mimetype == "application/problem+json"
+    assert call(second) == 200  # another token has its own count
+
+
+def test_token_changes_are_logged_without_the_secret(app, world, login, caplog) -> None:
+    caplog.set_level("INFO")
+    me = login(world.commissioner_a)
+    page = me.post("/account/tokens", {"name": "x", "days": "90"}, token_from="/account/tokens")
+    secret = _secret(page.get_data(as_text=True))
+    app.test_client().get("/api/v1/tickets", headers={"Authorization": f"Bearer {secret}x"})
+    text = caplog.text
+    assert "API token" in text and "created" in text and "API call refused" in text
+    assert secret not in text and secret[4:12] not in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -14,6 +16,7 @@ from ticketing.api.forms import RevokeForm, TokenForm
 from ticketing.errors import DomainError
 
 bp = Blueprint("api_tokens", __name__)
+log = logging.getLogger(__name__)
 
 
 def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> tuple[str, int]:
@@ -35,7 +38,8 @@ def index() -> ResponseReturnValue:
 
     def create() -> str:
         days = int(form.days.data) if form.days.data else None
-        _token, secret = tokens.create_token(user, name=form.name.data, days=days)
+        token, secret = tokens.create_token(user, name=form.name.data, days=days)
+        log.info("API token %s created by user %s", token.id, user.id)  # never the secret
         return secret
 
     def done(secret: str) -> tuple[str, int]:
@@ -58,5 +62,6 @@ def revoke(token_id: int) -> Response:
         except DomainError as error:
             flash(str(error.message), "error")
         else:
+            log.info("API token %s revoked by user %s", token.id, user.id)
             flash(_("The token “%(name)s” is revoked.", name=token.name), "success")
     return redirect(url_for("api_tokens.index"))

@@ -4,6 +4,7 @@ the write boundary (writes.run) and answers with a schema."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -39,6 +40,7 @@ from ticketing.web import csrf, limiter
 from ticketing.workflow import BY_ACTION
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 csrf.exempt(bp)  # bearer calls need none; cookie calls are checked in _authenticate
 T = TypeVar("T", bound=BaseModel)
 SAFE = ("GET", "HEAD", "OPTIONS")
@@ -79,6 +81,7 @@ def _authenticate() -> Response | None:
     if "Authorization" in request.headers:
         token = _token()
         if token is None:
+            log.info("API call refused: no valid token, from %s", request.remote_addr)
             return problems.problem(401)
         g._login_user = token.user  # Flask-Login's user of this request: the token's owner
         return None
