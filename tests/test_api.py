@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 
 from tests.api_client import api_for
+from ticketing import db
+from ticketing.accounts.models import User
 from ticketing.db import local_today
+from ticketing.fairs.services import save_fair
 
 NEW = {"title": "废水处理工艺", "description": "COD 超标", "category": "tech_upgrade"}
 
@@ -336,3 +340,45 @@ def test_files_upload_list_and_download(app, make, world) -> None:
 def test_unknown_api_paths_are_problems(app, world) -> None:
     answer = api_for(app, world.admin).get("/api/v1/nothing/here")
     assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
+
+
+def test_the_confidential_mark_by_the_filer_only(app, make, world) -> None:
+    ticket = make.ticket(world, "in_progress")
+    url = f"/api/v1/tickets/{ticket.number}"
+    filer = api_for(app, world.commissioner_a)
+    etag = _etag(filer.get(url))
+    expert = api_for(app, world.expert_u1)
+    refused = expert.post(f"{url}/confidential", {"confidential": True}, headers={"If-Match": etag})
+    assert refused.status_code == 403
+    done = filer.post(f"{url}/confidential", {"confidential": True}, headers={"If-Match": etag})
+    assert done.status_code == 200 and done.get_json()["confidential"] is True
+    assert done.get_json()["history"][-1]["action"] == "mark_confidential"
+    assert filer.post(f"{url}/confidential", {"confidential": False}).status_code == 428
+
+
+def test_campaigns_and_fairs_for_those_the_pages_show_them_to(app, world) -> None:
+    with app.app_context():
+        admin_user = db.session.get(User, world.admin.id)
+        for title, invited in (("装备制造专场", world.u1.id), ("新材料专场", world.u2.id)):
+            save_fair(
+                None,
+                admin_user,
+                kind="fair",
+                title=title,
+                held_on=date(2026, 5, 20),
+                place="园区会展中心",
+                university_ids=[invited],
+                agenda="",
+            )
+        db.session.commit()
+    admin = api_for(app, world.admin)
+    assert admin.get("/api/v1/campaigns").status_code == 200
+    fairs = admin.get("/api/v1/fairs").get_json()
+    assert {f["title"] for f in fairs["items"]} == {"装备制造专场", "新材料专场"}
+    assert fairs["next_cursor"] is None and fairs["items"][0]["amount"] == "0.00"
+    liaison = api_for(app, world.liaison_u1).get("/api/v1/fairs").get_json()
+    assert [f["title"] for f in liaison["items"]] == ["装备制造专场"]
+    commissioner = api_for(app, world.commissioner_a)
+    for url in ("/api/v1/campaigns", "/api/v1/fairs"):
+        answer = commissioner.get(url)
+        assert answer.status_code == 404 and answer.mimetype == "application/problem+json"

@@ -21,8 +21,16 @@ RESPONSES_MORE = (
     schemas.Visit,
     schemas.Attachment,
     schemas.Named,
+    schemas.Campaign,
+    schemas.FairPage,
 )
-REQUESTS = (schemas.TicketCreate, schemas.TicketEdit, schemas.CommentCreate, schemas.VisitCreate)
+REQUESTS = (
+    schemas.TicketCreate,
+    schemas.TicketEdit,
+    schemas.ConfidentialChange,
+    schemas.CommentCreate,
+    schemas.VisitCreate,
+)
 ERRORS = ("400", "401", "403", "404", "409", "412", "415", "422", "428", "429")
 
 
@@ -140,6 +148,16 @@ def document() -> dict[str, Any]:
                 "responses": _ok(_ref(schemas.Actions), etag=True),
             },
         },
+        "/tickets/{number}/confidential": {
+            "parameters": [NUMBER],
+            "post": {
+                "operationId": "setConfidential",
+                "summary": _("Mark the ticket confidential, or lift the mark"),
+                "parameters": [IF_MATCH],
+                "requestBody": _body(_ref(schemas.ConfidentialChange)),
+                "responses": _ok(_ref(schemas.Ticket), etag=True),
+            },
+        },
         "/tickets/{number}/comments": {
             "parameters": [NUMBER],
             "get": {
@@ -205,6 +223,21 @@ def document() -> dict[str, Any]:
                 "operationId": "listUniversities",
                 "summary": _("The partner universities"),
                 "responses": _ok(_array(schemas.Named)),
+            }
+        },
+        "/campaigns": {
+            "get": {
+                "operationId": "listCampaigns",
+                "summary": _("The campaigns (zone administrators)"),
+                "responses": _ok(_array(schemas.Campaign)),
+            }
+        },
+        "/fairs": {
+            "get": {
+                "operationId": "listFairs",
+                "summary": _("Fairs and signing ceremonies, latest first"),
+                "parameters": _query(queries.FairQuery),
+                "responses": _ok(_ref(schemas.FairPage)),
             }
         },
         "/experts": {

@@ -3,6 +3,7 @@ comments and visit records of one ticket, and rows turned into response schemas.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from flask import url_for
@@ -52,6 +53,10 @@ class TicketQuery(schemas.Schema):
         return filters
 
 
+class FairQuery(schemas.Schema):
+    cursor: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}_\d{1,10}$")
+
+
 class ExpertQuery(schemas.Schema):
     university: int | None = Field(None, ge=1, le=2**31 - 1)
 
@@ -61,6 +66,7 @@ ExpertList = RootModel[list[schemas.Expert]]
 CommentList = RootModel[list[schemas.Comment]]
 VisitList = RootModel[list[schemas.Visit]]
 AttachmentList = RootModel[list[schemas.Attachment]]
+CampaignList = RootModel[list[schemas.Campaign]]
 
 
 def summary(row: Row) -> schemas.TicketSummary:
@@ -212,4 +218,38 @@ def expert_out(row: Any) -> schemas.Expert:
         expertise=row.expertise,
         open_tickets=row.open,
         capacity=row.capacity,
+    )
+
+
+def campaign_out(campaign: Any) -> schemas.Campaign:
+    return schemas.Campaign(
+        id=campaign.id,
+        name=campaign.name,
+        starts_on=campaign.starts_on,
+        ends_on=campaign.ends_on,
+        description=campaign.description or "",
+        universities=[u.name for u in campaign.universities],
+    )
+
+
+def fair_page(page: Any) -> schemas.FairPage:
+    """The fairs page's rows, latest date first, with the cursor of the next page."""
+    rows = [*reversed(page.upcoming), *page.past]
+    return schemas.FairPage(
+        items=[
+            schemas.Fair(
+                id=row.id,
+                kind=row.kind,
+                title=row.title,
+                held_on=row.held_on,
+                place=row.place,
+                park=row.park,
+                problems=row.problems,
+                intentions=row.intentions,
+                agreements=row.agreements,
+                amount=f"{Decimal(row.amount or 0):.2f}",
+            )
+            for row in rows
+        ],
+        next_cursor=str(page.next) if page.next else None,
     )

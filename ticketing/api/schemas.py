@@ -166,6 +166,37 @@ class Attachment(Schema):
     download: str = Field(description="Where to download it (with the same token)")
 
 
+class ConfidentialChange(Schema):
+    confidential: bool
+
+
+class Campaign(Schema):
+    id: int
+    name: str
+    starts_on: date
+    ends_on: date
+    description: str
+    universities: list[str]
+
+
+class Fair(Schema):
+    id: int
+    kind: Literal["fair", "ceremony"]
+    title: str
+    held_on: date
+    place: str | None
+    park: str | None
+    problems: int
+    intentions: int
+    agreements: int
+    amount: str = Field(description="Signed there, in 10,000 yuan")
+
+
+class FairPage(Schema):
+    items: list[Fair] = Field(description="Latest date first")
+    next_cursor: str | None
+
+
 class Named(Schema):
     id: int
     name: str

@@ -30,7 +30,10 @@ from ticketing.accounts.models import Role, User
 from ticketing.api import problems, queries, schemas, tokens
 from ticketing.api.fields import action_schema
 from ticketing.api.openapi import document as openapi_document
+from ticketing.campaigns import queries as campaign_queries
+from ticketing.db import local_today
 from ticketing.errors import DomainError, NotFound
+from ticketing.fairs import queries as fair_queries
 from ticketing.orgs import queries as org_queries
 from ticketing.tickets import fields as action_fields
 from ticketing.tickets import queries as ticket_queries
@@ -299,6 +302,21 @@ def _action_data(fields: tuple[Any, ...]) -> dict[str, Any]:
     return data
 
 
+@bp.post("/tickets/<number>/confidential")
+def set_confidential(number: str) -> Response:
+    """The filer or an admin marks the ticket confidential (保密) or lifts the mark."""
+    ticket = _ticket(number)
+    body = _body(schemas.ConfidentialChange)
+    user = _me()
+    version = _expected_version(ticket)
+    _run(
+        lambda: services.set_confidential(
+            ticket, user, confidential=body.confidential, expected_version=version
+        )
+    )
+    return _detail(ticket)
+
+
 # comments and visit records -----------------------------------------------------------------
 
 
@@ -400,6 +418,24 @@ def list_universities() -> Response:
     """The active partner universities."""
     rows = org_queries.university_choices()
     return _json(queries.NamedList([schemas.Named(id=r[0], name=r[1]) for r in rows]))
+
+
+@bp.get("/campaigns")
+def list_campaigns() -> Response:
+    """The campaigns (专项行动), for zone administrators as on the pages; 404 for others."""
+    if not permissions.is_admin(_me()):
+        raise problems.ApiProblem(404)
+    rows = campaign_queries.campaigns()
+    return _json(queries.CampaignList([queries.campaign_out(c) for c in rows]))
+
+
+@bp.get("/fairs")
+def list_fairs() -> Response:
+    """Fairs and ceremonies: all for admins, those their university is invited to for
+    liaisons; 404 for others (as on the pages)."""
+    query = _args(queries.FairQuery)
+    page = fair_queries.fairs(_me(), {"after": query.cursor}, local_today())
+    return _json(queries.fair_page(page))
 
 
 @bp.get("/experts")
