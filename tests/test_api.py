@@ -382,3 +382,24 @@ def test_campaigns_and_fairs_for_those_the_pages_show_them_to(app, world) -> Non
     for url in ("/api/v1/campaigns", "/api/v1/fairs"):
         answer = commissioner.get(url)
         assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
+
+
+def test_a_ticket_costs_the_same_statements_with_a_short_or_long_history(
+    app, make, world, count_queries
+) -> None:
+    client = api_for(app, world.expert_u1)
+
+    def statements(number: str) -> int:
+        client.get(f"/api/v1/tickets/{number}")
+        before = count_queries.count
+        assert client.get(f"/api/v1/tickets/{number}").status_code == 200
+        return count_queries.count - before
+
+    short = make.ticket(world, "in_progress").number
+    long = make.ticket(world, "in_progress").number
+    for n in range(8):
+        assert (
+            client.post(f"/api/v1/tickets/{long}/comments", {"body": f"第{n}条"}).status_code == 201
+        )
+    # the test's savepoint (2), the token with its person, the ticket, its history page
+    assert statements(short) == statements(long) <= 5

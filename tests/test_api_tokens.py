@@ -159,3 +159,14 @@ def test_token_changes_are_logged_without_the_secret(app, world, login, caplog) 
     text = caplog.text
     assert "API token" in text and "created" in text and "API call refused" in text
     assert secret not in text and secret[4:12] not in text
+
+
+def test_the_list_shows_when_a_token_was_last_used(app, world, login) -> None:
+    me = login(world.commissioner_a)
+    page = me.post("/account/tokens", {"name": "脚本", "days": "90"}, token_from="/account/tokens")
+    secret = _secret(page.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalars(select(ApiToken.last_used_at)).one() is None
+    app.test_client().get("/api/v1/tickets", headers={"Authorization": f"Bearer {secret}"})
+    with app.app_context():
+        assert db.session.scalars(select(ApiToken.last_used_at)).one() is not None

@@ -25,6 +25,7 @@ PREFIX_LENGTH = 12
 NAME_MAX = 60
 EXPIRY_DAYS = (30, 90, 365)  # or none
 MOST_PER_USER = 50
+USE_PRECISION = timedelta(hours=1)
 
 
 def digest(secret: str) -> str:
@@ -74,6 +75,16 @@ def tokens_of(user: User) -> list[ApiToken]:
         .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     )
     return list(db.session.scalars(query))
+
+
+def note_use(token: ApiToken) -> bool:
+    """Remember when the token was last used, to the hour (so that a busy program costs one
+    write an hour, not one a call); True if that needs a commit."""
+    now = db.utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < USE_PRECISION:
+        return False
+    token.last_used_at = now
+    return True
 
 
 def authenticate(secret: str) -> ApiToken | None:

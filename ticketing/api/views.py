@@ -87,6 +87,8 @@ def _authenticate() -> Response | None:
             log.info("API call refused: no valid token, from %s", request.remote_addr)
             return problems.problem(401)
         g._login_user = token.user  # Flask-Login's user of this request: the token's owner
+        if tokens.note_use(token):
+            writes.run(lambda: None)
         return None
     if not current_user.is_authenticated:
         return problems.problem(401)
