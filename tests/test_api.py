@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -298,6 +299,8 @@ def test_the_openapi_document_and_the_docs_page(app, world) -> None:
     assert "vendor/swagger-ui/swagger-ui-bundle.js" in html and "//cdn" not in html
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
     assert client.get("/static/vendor/swagger-ui/LICENSE").status_code == 200
+    bundle = Path(app.static_folder) / "vendor" / "swagger-ui" / "swagger-ui-bundle.js"
+    assert "isOAS31" in bundle.read_text(encoding="utf-8")  # Swagger UI 5 draws OpenAPI 3.1
 
 
 def test_files_upload_list_and_download(app, make, world) -> None:
