@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
@@ -406,3 +407,24 @@ def test_a_ticket_costs_the_same_statements_with_a_short_or_long_history(
         )
     # the test's savepoint (2), the token with its person, the ticket, its history page
     assert statements(short) == statements(long) <= 5
+
+
+@pytest.mark.parametrize(
+    "state",
+    ["draft", "submitted", "university_assigned", "expert_assigned", "in_progress", "resolved"],
+)
+def test_the_api_offers_the_actions_the_ticket_page_offers(app, make, world, login, state) -> None:
+    ticket = make.ticket(world, state)
+    offered_somewhere = set()
+    for person in (*PEOPLE, "commissioner_a2", "expert2_u1"):
+        user = getattr(world, person)
+        offered = api_for(app, user).get(f"/api/v1/tickets/{ticket.number}/actions")
+        page = login(user).get(f"/tickets/{ticket.number}")
+        assert offered.status_code == page.status_code, person
+        if page.status_code != 200:
+            continue
+        html = page.get_data(as_text=True)
+        on_page = set(re.findall(r'name="(\w+)-version"', html))
+        assert {a["action"] for a in offered.get_json()["actions"]} == on_page, person
+        offered_somewhere |= on_page
+    assert offered_somewhere  # someone can always move a ticket in these states
