@@ -290,6 +290,8 @@ def test_the_openapi_document_and_the_docs_page(app, world) -> None:
     assert spec["components"]["schemas"]["Action_route"]["required"] == ["university_id"]
     assert "/tickets/{number}/actions/resolve" in spec["paths"]
     assert "/tickets/{number}/actions/award" not in spec["paths"]  # picked beside the ticket
+    links = spec["paths"]["/tickets"]["post"]["responses"]["201"]["links"]
+    assert links["perform_submit"]["parameters"]["header.If-Match"] == "$response.header.ETag"
     for path in spec["paths"].values():
         for operation in path.values():
             if isinstance(operation, dict):

@@ -53,6 +53,30 @@ def _ok(
     return {status: answer, **errors}
 
 
+# What a client can do next with the ticket it filed (OpenAPI links: a client, or a stateful
+# test, follows them with the new ticket's number and ETag).
+NEXT = {
+    "getTicket": {},
+    "listActions": {},
+    "listComments": {},
+    "addComment": {},
+    "editTicket": {"header.If-Match": "$response.header.ETag"},
+    "perform_submit": {"header.If-Match": "$response.header.ETag"},
+    "perform_withdraw": {"header.If-Match": "$response.header.ETag"},
+}
+
+
+def _linked(responses: dict[str, Any], status: str) -> dict[str, Any]:
+    responses[status]["links"] = {
+        operation: {
+            "operationId": operation,
+            "parameters": {"number": "$response.body#/number", **extra},
+        }
+        for operation, extra in NEXT.items()
+    }
+    return responses
+
+
 def _array(model: type[BaseModel]) -> dict[str, Any]:
     return {"type": "array", "items": _ref(model)}
 
@@ -122,7 +146,7 @@ def document() -> dict[str, Any]:
                 "operationId": "createTicket",
                 "summary": _("File a new ticket (a draft)"),
                 "requestBody": _body(_ref(schemas.TicketCreate)),
-                "responses": _ok(_ref(schemas.Ticket), "201", etag=True),
+                "responses": _linked(_ok(_ref(schemas.Ticket), "201", etag=True), "201"),
             },
         },
         "/tickets/{number}": {
