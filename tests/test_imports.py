@@ -12,11 +12,13 @@ from sqlalchemy import func, select
 from tests.factories import new_code
 from ticketing import db, writes
 from ticketing.accounts.models import User
-from ticketing.errors import RuleViolation
+from ticketing.accounts.services import authenticate
+from ticketing.errors import NotAllowed, RuleViolation
 from ticketing.imports import reader
 from ticketing.imports.services import import_table
-from ticketing.orgs.models import Enterprise, Park
+from ticketing.orgs.models import Enterprise, Park, University
 from ticketing.orgs.services import _zone_id
+from ticketing.tickets.models import Ticket
 
 ENTERPRISE_HEADERS = ["企业名称", "统一社会信用代码", "园区", "行业", "重点企业"]
 
@@ -112,3 +114,151 @@ def test_unknown_and_missing_columns_are_refused(ctx) -> None:
         reader.read("enterprises", "e.csv", csv_file([["企业名称"]]))
     with pytest.raises(RuleViolation):
         reader.read("enterprises", "e.xlsx", b"not a workbook")
+
+
+TICKET_HEADERS = ["企业信用代码", "问题标题", "问题描述", "类别", "优先级", "特派员登录名", "提交"]
+
+
+def problem_sheet(world, size: int = 10_000):  # type: ignore[no-untyped-def]
+    """`size` rows of problems with exactly 50 bad ones of ten kinds; the expected
+    (row, column) of each bad one."""
+    a, b = world.enterprise_a.credit_code, world.enterprise_b.credit_code
+    who_a, who_b = world.commissioner_a.login, world.commissioner_b.login
+    rows: list[list[object]] = [TICKET_HEADERS]
+    expected: set[tuple[int, str]] = set()
+    bad_every = size // 50
+    for i in range(size):
+        number = i + 2  # the header is row 1
+        code, login = (a, who_a) if i % 2 else (b, who_b)
+        row = [code, f"离线问题{i}", "设备振动过大，需要诊断。", "技术改造", "普通", login, "否"]
+        if i % bad_every == bad_every - 1:
+            kind = (i // bad_every) % 10
+            column = TICKET_HEADERS[[0, 0, 1, 1, 3, 4, 5, 1, 2, 0][kind]]
+            if kind == 0:
+                row[0] = code[:-1] + ("0" if code[-1] != "0" else "1")  # wrong check character
+            elif kind == 1:
+                row[0] = new_code()  # valid, but no such enterprise
+            elif kind == 2:
+                row[1] = "  "
+            elif kind == 3:
+                row[1] = "长" * 201
+            elif kind == 4:
+                row[3] = "天文学"
+            elif kind == 5:
+                row[4] = "最最紧急"
+            elif kind == 6:
+                row[5] = "nobody-here"
+            elif kind == 7:
+                row = list(rows[number - 3])  # the row before, once more
+            elif kind == 8:
+                row[2] = "设备\ufffd\ufffd振动"
+            elif kind == 9:
+                row[5] = who_a if row[5] == who_b else who_b  # not their enterprise
+            expected.add((number, column))
+        rows.append(row)
+    assert len(expected) == 50
+    return rows, expected
+
+
+def test_a_problem_sheet_of_ten_thousand_rows_reports_exactly_its_fifty_bad_rows(
+    ctx, world
+) -> None:
+    rows, expected = problem_sheet(world)
+    data = csv_file(rows)
+    before = count(Ticket)
+    report = run_import("tickets", "problems.csv", data, world.admin, dry_run=True)
+    assert {(p.row, p.column) for p in report.problems} == expected
+    assert len(report.problems) == 50 and len(report.good) == 9_950
+    assert count(Ticket) == before
+    report = run_import("tickets", "problems.csv", data, world.admin)
+    assert report.written == 0 and count(Ticket) == before
+    report = run_import("tickets", "problems.csv", data, world.admin, only_good=True)
+    assert report.written == 9_950 and count(Ticket) == before + 9_950
+    bad_rows = {row for row, _column in expected}
+    titles = {str(rows[n - 1][1]) for n in range(2, len(rows) + 1) if n not in bad_rows}
+    imported = set(db.session.scalars(select(Ticket.title).where(Ticket.title.like("离线问题%"))))
+    assert imported == titles
+
+
+def test_universities_import_and_duplicates(ctx, world) -> None:
+    rows = [
+        ["高校名称", "简称", "启用"],
+        ["中北大学", "中北", "是"],
+        [world.u1.name, "", ""],
+        ["中北大学", "", ""],
+        ["武汉理工大学", "武理工", "否"],
+    ]
+    report = run_import("universities", "u.xlsx", xlsx(rows), world.admin, only_good=True)
+    assert [(p.row, p.column) for p in report.problems] == [(3, "高校名称"), (4, "高校名称")]
+    assert report.written == 2
+    wut = db.session.scalar(select(University).where(University.name == "武汉理工大学"))
+    assert wut.short_name == "武理工" and not wut.active
+
+
+def test_users_import_with_roles_links_and_one_time_passwords(ctx, world) -> None:
+    code_a = world.enterprise_a.credit_code
+    rows = [
+        ["登录名", "姓名", "角色", "所属高校", "负责企业信用代码", "专长", "可承接数"],
+        [
+            "zhang.tp",
+            "张特派",
+            "科技特派员",
+            "",
+            f"{code_a}; {world.enterprise_b.credit_code}",
+            "",
+            "",
+        ],
+        ["li.expert", "李教授", "专家、高校联络员", world.u1.name, "", "数控机床", "8"],
+        ["wang", "王某", "专家", "", "", "", ""],  # an expert needs a university
+        ["zhao", "赵某", "园长", "", "", "", ""],  # no such role
+        [world.commissioner_a.login.upper(), "重名", "科技特派员", "", code_a, "", ""],
+        ["zhang.tp", "又一个张", "科技特派员", "", code_a, "", ""],
+        ["sun", "孙某", "科技特派员", "", new_code(), "", ""],
+        ["zhou", "周某", "expert", world.u1.name, "", "", "500"],
+    ]
+    report = run_import("users", "people.xlsx", xlsx(rows), world.admin, only_good=True)
+    assert [(p.row, p.column) for p in report.problems] == [
+        (4, "所属高校"),
+        (5, "角色"),
+        (6, "登录名"),
+        (7, "登录名"),
+        (8, "负责企业信用代码"),
+        (9, "可承接数"),
+    ]
+    assert report.written == 2
+    assert [(login, name) for login, name, _p in report.passwords] == [
+        ("zhang.tp", "张特派"),
+        ("li.expert", "李教授"),
+    ]
+    zhang = db.session.scalar(select(User).where(User.login == "zhang.tp"))
+    assert zhang.roles == {"commissioner"} and zhang.must_change_password
+    assert zhang.enterprise_ids == {world.enterprise_a.id, world.enterprise_b.id}
+    li = db.session.scalar(select(User).where(User.login == "li.expert"))
+    assert li.roles == {"expert", "liaison"} and li.university_id == world.u1.id
+    assert li.expert_profile.capacity == 8 and li.expert_profile.expertise == "数控机床"
+    assert authenticate("zhang.tp", report.passwords[0][2]) is not None
+
+
+def test_problems_are_filed_by_their_commissioner_as_drafts_or_submitted(ctx, world) -> None:
+    code = world.enterprise_a.credit_code
+    who = world.commissioner_a.login
+    rows = [
+        TICKET_HEADERS + ["保密"],
+        [code, "液压站泄漏", "液压站油管接头渗油。", "tech_upgrade", "紧急", who, "是", "否"],
+        [code, "新品研发需要仿真", "需要有限元仿真支持。", "产品研发", "", who, "否", "是"],
+    ]
+    report = run_import("tickets", "p.xlsx", xlsx(rows), world.admin)
+    assert report.ok and report.written == 2
+    leak = db.session.scalar(select(Ticket).where(Ticket.title == "液压站泄漏"))
+    assert leak.state == "submitted" and leak.priority == "urgent"
+    assert leak.filer_id == world.commissioner_a.id
+    draft = db.session.scalar(select(Ticket).where(Ticket.title == "新品研发需要仿真"))
+    assert draft.state == "draft" and draft.category == "product_rd" and draft.confidential
+    again = run_import("tickets", "p.xlsx", xlsx(rows), world.admin, dry_run=True)
+    assert [(p.row, p.column) for p in again.problems] == [(2, "问题标题"), (3, "问题标题")]
+
+
+def test_only_administrators_import(ctx, world) -> None:
+    rows = [["高校名称"], ["某大学"]]
+    with pytest.raises(NotAllowed):
+        run_import("universities", "u.csv", csv_file(rows), world.commissioner_a)
