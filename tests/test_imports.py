@@ -6,18 +6,21 @@ import csv
 import io
 
 import pytest
-from openpyxl import Workbook
+from alembic import command
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from tests.conftest import app_config
 from tests.factories import new_code
-from ticketing import db, writes
+from ticketing import create_app, db, writes
 from ticketing.accounts.models import User
-from ticketing.accounts.services import authenticate
+from ticketing.accounts.services import authenticate, create_account
+from ticketing.cli import alembic_config
 from ticketing.errors import NotAllowed, RuleViolation
-from ticketing.imports import reader
+from ticketing.imports import exports, reader
 from ticketing.imports.services import import_table
-from ticketing.orgs.models import Enterprise, Park, University
-from ticketing.orgs.services import _zone_id
+from ticketing.orgs.models import County, Enterprise, Park, University
+from ticketing.orgs.services import _zone_id, save_place
 from ticketing.tickets.models import Ticket
 
 ENTERPRISE_HEADERS = ["企业名称", "统一社会信用代码", "园区", "行业", "重点企业"]
@@ -262,3 +265,87 @@ def test_only_administrators_import(ctx, world) -> None:
     rows = [["高校名称"], ["某大学"]]
     with pytest.raises(NotAllowed):
         run_import("universities", "u.csv", csv_file(rows), world.commissioner_a)
+
+
+ORDER = ("universities", "enterprises", "users", "tickets")
+
+
+def read_rows(entity: str, filename: str, data: bytes) -> list[dict[str, str]]:
+    return [row for _number, row in reader.read(entity, filename, data).rows]
+
+
+@pytest.fixture
+def source(ctx, world, make):  # type: ignore[no-untyped-def]
+    """The world with places, a partner university, awkward text and three kinds of tickets."""
+    park = save_place(Park, None, db.session.get(User, world.admin.id), name="高新园区")
+    county = save_place(County, None, db.session.get(User, world.admin.id), name="潞州区")
+    enterprise = db.session.get(Enterprise, world.enterprise_a.id)
+    enterprise.park_id, enterprise.county_id = park.id, county.id
+    enterprise.partner_university_id = world.u1.id
+    enterprise.contact_phone, enterprise.industry = "+86 355 1234567", "=1+1"
+    enterprise.key_enterprise = True
+    db.session.commit()
+    make.ticket(world, "draft", title="@草稿问题", priority="low")
+    make.ticket(world, "submitted", title="保密的问题", confidential=True)
+    make.ticket(world, "in_progress", title="进行中的问题", category="talent")
+    return world
+
+
+@pytest.fixture
+def target(tmp_path):  # type: ignore[no-untyped-def]
+    """Another installation: a fresh SQLite database, migrated, with an administrator."""
+    url = "sqlite:///" + str(tmp_path / "target.sqlite")
+    command.upgrade(alembic_config(url), "head")
+    app = create_app(app_config(url, tmp_path))
+    with app.app_context():
+        root = writes.run(
+            lambda: create_account(
+                login="root", name="管理员", password="root-pass-123", roles=["admin"]
+            )
+        )
+        writes.run(lambda: save_place(Park, None, root, name="高新园区"))
+        writes.run(lambda: save_place(County, None, root, name="潞州区"))
+    return app
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv", "csv-gb18030"])
+def test_export_then_import_round_trips(source, target, form) -> None:  # type: ignore[no-untyped-def]
+    files = {entity: exports.export(entity, form, None) for entity in ORDER}
+    before = {entity: read_rows(entity, *files[entity]) for entity in ORDER}
+    assert any(row["industry"] == "=1+1" for row in before["enterprises"])
+    assert {row["title"] for row in before["tickets"]} == {
+        "@草稿问题",
+        "保密的问题",
+        "进行中的问题",
+    }
+    with target.app_context():
+        root = db.session.scalar(select(User).where(User.login == "root"))
+        for entity in ORDER:
+            table = reader.read(entity, *files[entity])
+            report = writes.run(lambda table=table: import_table(table, root))
+            assert report.problems == [] and report.written == len(before[entity]), entity
+        after = {entity: read_rows(entity, *exports.export(entity, form, None)) for entity in ORDER}
+    after["users"] = [row for row in after["users"] if row["login"] != "root"]
+    assert after == before
+
+
+def test_exports_write_formulas_as_text(source) -> None:  # type: ignore[no-untyped-def]
+    _name, data = exports.export("enterprises", "csv", None)
+    text = data.decode("utf-8-sig")
+    assert "'=1+1" in text and "'+86 355 1234567" in text
+    _name, data = exports.export("tickets", "xlsx", None)
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert "'@草稿问题" in [cell.value for cell in sheet["B"]]
+
+
+def test_templates_explain_their_columns(ctx) -> None:
+    name, data = exports.template("tickets", "xlsx")
+    book = load_workbook(io.BytesIO(data))
+    assert name.endswith(".xlsx") and len(book.worksheets) == 2
+    assert [c.value for c in book.worksheets[0][1]][:2] == ["企业信用代码", "问题标题"]
+    explained = [row[0] for row in book.worksheets[1].iter_rows(values_only=True)]
+    assert "特派员登录名" in explained
+    words = [row[3] for row in book.worksheets[1].iter_rows(values_only=True)]
+    assert any("技术改造" in str(w) for w in words)
+    name, data = exports.template("users", "csv-gb18030")
+    assert data.decode("gb18030").startswith("登录名,姓名")
