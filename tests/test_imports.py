@@ -349,3 +349,54 @@ def test_templates_explain_their_columns(ctx) -> None:
     assert any("技术改造" in str(w) for w in words)
     name, data = exports.template("users", "csv-gb18030")
     assert data.decode("gb18030").startswith("登录名,姓名")
+
+
+def test_cli_import_dry_run_then_only_good(app, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "高校.csv"
+    path.write_bytes(
+        csv_file([["高校名称", "简称"], ["上海理工大学", "上理工"], ["", "空"]], "gb18030")
+    )
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", "universities", str(path), "--dry-run"])
+    assert result.exit_code == 1
+    assert "row 3, 高校名称" in result.output and "1 good, 1 bad" in result.output
+    with app.app_context():
+        assert (
+            db.session.scalar(select(University).where(University.name == "上海理工大学")) is None
+        )
+    result = runner.invoke(args=["import", "universities", str(path)])
+    assert result.exit_code == 1 and "Nothing imported" in result.output
+    result = runner.invoke(args=["import", "universities", str(path), "--only-good"])
+    assert result.exit_code == 0 and "1 rows imported" in result.output
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(University.short_name).where(University.name == "上海理工大学")
+            )
+            == "上理工"
+        )
+
+
+def test_cli_import_users_prints_one_time_passwords(app, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "people.xlsx"
+    path.write_bytes(
+        xlsx([["登录名", "姓名", "角色", "所属高校"], ["qian", "钱专家", "专家", world.u1.name]])
+    )
+    result = app.test_cli_runner().invoke(args=["import", "users", str(path)])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("qian\t"))
+    with app.app_context():
+        assert authenticate("qian", line.split("\t")[2]) is not None
+
+
+def test_cli_export_by_extension_and_a_bad_file(app, source, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    for name, options in (("e.xlsx", []), ("e.csv", []), ("e-gb.csv", ["--encoding", "gb18030"])):
+        result = runner.invoke(args=["export", "enterprises", str(tmp_path / name), *options])
+        assert result.exit_code == 0, result.output
+        rows = read_rows("enterprises", name, (tmp_path / name).read_bytes())
+        assert {r["name"] for r in rows} >= {source.enterprise_a.name}
+    assert (tmp_path / "e-gb.csv").read_bytes().decode("gb18030").startswith("企业名称")
+    (tmp_path / "bad.csv").write_bytes("企业名称\n".encode("utf-16"))
+    result = runner.invoke(args=["import", "enterprises", str(tmp_path / "bad.csv")])
+    assert result.exit_code == 1 and "GB18030" in result.output
