@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from alembic import command
@@ -400,3 +401,109 @@ def test_cli_export_by_extension_and_a_bad_file(app, source, tmp_path) -> None: 
     (tmp_path / "bad.csv").write_bytes("企业名称\n".encode("utf-16"))
     result = runner.invoke(args=["import", "enterprises", str(tmp_path / "bad.csv")])
     assert result.exit_code == 1 and "GB18030" in result.output
+
+
+def upload(client, entity: str, filename: str, data: bytes):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/admin/import",
+        {"entity": entity, "file": (io.BytesIO(data), filename)},
+        token_from="/admin/import",
+    )
+
+
+def confirm_token(page: str) -> str:
+    match = re.search(r'name="token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="token"', page
+    )
+    assert match, "no confirm form"
+    return match.group(1)
+
+
+def test_the_import_page_is_for_administrators_only(app, world, login, browser) -> None:  # type: ignore[no-untyped-def]
+    assert browser.get("/admin/import").status_code == 302  # to the sign-in page
+    commissioner = login(world.commissioner_a)
+    assert commissioner.get("/admin/import").status_code == 404
+    assert commissioner.get("/admin/import/export/users/csv").status_code == 404
+    assert commissioner.get("/admin/import/template/tickets/xlsx").status_code == 404
+    token = commissioner.token("/account")
+    response = commissioner.client.post("/admin/import/confirm", data={"csrf_token": token})
+    assert response.status_code == 404
+
+
+def test_upload_report_then_confirm(app, world, login) -> None:  # type: ignore[no-untyped-def]
+    admin = login(world.admin)
+    page = admin.get("/admin/import").get_data(as_text=True)
+    assert "/admin/import/template/enterprises/xlsx" in page
+    code = new_code()
+    data = csv_file([ENTERPRISE_HEADERS, ["临汾纺织有限公司", code], ["坏企业", "123"]], "gb18030")
+    response = upload(admin, "enterprises", "企业.csv", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<th scope="row">3</th>' in page and "统一社会信用代码" in page
+    with app.app_context():
+        assert db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code)) is None
+    token = confirm_token(page)
+    # without "only the good rows" nothing is written
+    response = admin.post("/admin/import/confirm", {"token": token}, token_from="/admin/import")
+    assert response.status_code == 422
+    # a token that is not this session's is refused
+    response = admin.post(
+        "/admin/import/confirm", {"token": "x" * 32, "only_good": "y"}, token_from="/admin/import"
+    )
+    assert response.status_code == 303
+    # the CSRF token is required
+    response = admin.client.post("/admin/import/confirm", data={"token": token, "only_good": "y"})
+    assert response.status_code in (302, 303, 400)
+    with app.app_context():
+        assert db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code)) is None
+    response = admin.post(
+        "/admin/import/confirm", {"token": token, "only_good": "y"}, token_from="/admin/import"
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        made = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
+        assert made is not None and made.name == "临汾纺织有限公司"
+    # the upload is used up
+    response = admin.post(
+        "/admin/import/confirm", {"token": token, "only_good": "y"}, token_from="/admin/import"
+    )
+    assert response.status_code == 303
+
+
+def test_the_page_shows_one_time_passwords_once(app, world, login) -> None:  # type: ignore[no-untyped-def]
+    admin = login(world.admin)
+    data = xlsx(
+        [
+            ["登录名", "姓名", "角色", "负责企业信用代码"],
+            ["feng", "冯特派", "科技特派员", world.enterprise_a.credit_code],
+        ]
+    )
+    page = upload(admin, "users", "people.xlsx", data).get_data(as_text=True)
+    response = admin.post(
+        "/admin/import/confirm", {"token": confirm_token(page)}, token_from="/admin/import"
+    )
+    page = response.get_data(as_text=True)
+    password = re.search(r"<code>([^<]+)</code>", page).group(1)
+    with app.app_context():
+        assert authenticate("feng", password) is not None
+        assert db.session.scalar(select(User.must_change_password).where(User.login == "feng"))
+
+
+def test_a_bad_file_is_shown_on_the_form(app, world, login) -> None:  # type: ignore[no-untyped-def]
+    admin = login(world.admin)
+    response = upload(admin, "enterprises", "企业.csv", "企业名称\n".encode("utf-16"))
+    assert response.status_code == 422 and "GB18030" in response.get_data(as_text=True)
+    response = upload(admin, "enterprises", "企业.txt", b"x")
+    assert response.status_code == 422
+
+
+def test_downloads_of_templates_and_exports(app, source, login) -> None:  # type: ignore[no-untyped-def]
+    admin = login(source.admin)
+    response = admin.get("/admin/import/template/users/xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("sheet")
+    response = admin.get("/admin/import/export/tickets/csv-gb18030")
+    text = response.get_data().decode("gb18030")
+    assert response.status_code == 200 and "保密的问题" in text  # admins see the titles
+    response = admin.get("/admin/import/export/enterprises/csv")
+    assert response.get_data().startswith(b"\xef\xbb\xbf")
+    assert admin.get("/admin/import/export/secrets/csv").status_code == 404

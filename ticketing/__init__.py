@@ -15,6 +15,7 @@ from ticketing.accounts.views import bp as accounts_bp
 from ticketing.campaigns.views import bp as campaigns_bp
 from ticketing.challenges.views import bp as challenges_bp
 from ticketing.fairs.views import bp as fairs_bp
+from ticketing.imports.views import bp as imports_bp
 from ticketing.notify.views import bp as notify_bp
 from ticketing.orgs.views import bp as orgs_bp
 from ticketing.orgs.views import pages as enterprise_pages_bp
@@ -48,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(notify_bp)
     app.register_blueprint(password_bp)
     app.register_blueprint(worktime_bp)
+    app.register_blueprint(imports_bp)
     errors.register(app)
     cli.register(app)
     if app.config["ENV"] == "production":
