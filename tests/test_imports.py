@@ -507,3 +507,33 @@ def test_downloads_of_templates_and_exports(app, source, login) -> None:  # type
     response = admin.get("/admin/import/export/enterprises/csv")
     assert response.get_data().startswith(b"\xef\xbb\xbf")
     assert admin.get("/admin/import/export/secrets/csv").status_code == 404
+
+
+def test_problems_for_a_disabled_enterprise_are_refused(ctx, world) -> None:
+    enterprise = db.session.get(Enterprise, world.enterprise_a.id)
+    enterprise.active = False
+    db.session.commit()
+    rows = [
+        TICKET_HEADERS,
+        [
+            enterprise.credit_code,
+            "停用企业的问题",
+            "描述",
+            "management",
+            "",
+            world.commissioner_a.login,
+        ],
+    ]
+    report = run_import("tickets", "p.csv", csv_file(rows), world.admin, dry_run=True)
+    assert [(p.row, p.column) for p in report.problems] == [(2, "企业信用代码")]
+    assert "停用" in report.problems[0].message or "disabled" in report.problems[0].message
+
+
+def test_exports_show_confidential_titles_to_administrators_only(source) -> None:  # type: ignore[no-untyped-def]
+    filer = db.session.get(User, source.commissioner_a.id)
+    titles = {r["title"] for r in read_rows("tickets", *exports.export("tickets", "csv", filer))}
+    assert "保密的问题" not in titles and "保密问题" in titles and "进行中的问题" in titles
+    admin = db.session.get(User, source.admin.id)
+    titles = {r["title"] for r in read_rows("tickets", *exports.export("tickets", "csv", admin))}
+    assert "保密的问题" in titles
+    assert "@草稿问题" not in titles  # another person's draft

@@ -322,6 +322,8 @@ class Tickets:
         if filer is None or not tickets.may_file(filer):
             raise RuleViolation("commissioner", NO_COMMISSIONER)
         if not tickets.may_file_for(filer, enterprise):
+            if not enterprise.active:
+                raise RuleViolation("credit_code", _l("This enterprise is disabled."))
             raise RuleViolation(
                 "credit_code", _l("%(name)s does not look after this enterprise.", name=filer.name)
             )
