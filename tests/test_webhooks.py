@@ -4,7 +4,13 @@ local HTTP server, retried, logged; the SSRF guard; the admin pages."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import socket
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from sqlalchemy import func, select
@@ -12,12 +18,13 @@ from sqlalchemy import func, select
 from ticketing import db, writes
 from ticketing.accounts.models import User
 from ticketing.errors import RuleViolation
+from ticketing.notify import worker
 from ticketing.notify.models import OutboxMessage
 from ticketing.tickets import services as ticket_services
 from ticketing.tickets import transitions
 from ticketing.tickets.models import Ticket
 from ticketing.webhooks import services
-from ticketing.webhooks.models import Webhook
+from ticketing.webhooks.models import Webhook, WebhookAttempt
 
 ALL = ["ticket.routed", "ticket.assigned", "ticket.commented", "ticket.resolved"]
 
@@ -124,3 +131,198 @@ def test_a_public_comment_carries_its_text(app, make, world, private_ok) -> None
         writes.run(lambda: ticket_services.add_comment(row, expert, body="明天到厂"))
     [(_id, _subject, body, _st)] = _deliveries(app)
     assert body["comment"] == {"text": "明天到厂"} and body["actor_role"] == "expert"
+
+
+class Receiver:
+    """A real HTTP server on 127.0.0.1 that answers the statuses it is told, in turn, and
+    keeps what it received (headers, body, and whether the signature checked out)."""
+
+    def __init__(self, secret: str = "", answers: tuple[int, ...] = (200,)) -> None:
+        self.secret, self.answers = secret, list(answers)
+        self.received: list[dict] = []
+        self.location = ""
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append(
+                    {
+                        "headers": dict(self.headers),
+                        "body": body,
+                        "verified": receiver.verify(self.headers, body),
+                    }
+                )
+                status = (
+                    receiver.answers.pop(0) if len(receiver.answers) > 1 else receiver.answers[0]
+                )
+                answer = b'{"ok": true}' if status < 300 else b"boom " * 400
+                self.send_response(status)
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/ticketing?k=1"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def verify(self, headers, body: bytes) -> bool:  # type: ignore[no-untyped-def]
+        """What the README tells a receiver to do."""
+        timestamp = headers["X-Ticketing-Timestamp"]
+        expected = hmac.new(
+            self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
+        ).hexdigest()
+        return hmac.compare_digest("sha256=" + expected, headers["X-Ticketing-Signature"])
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():  # type: ignore[no-untyped-def]
+    made: list[Receiver] = []
+
+    def start(**kwargs) -> Receiver:  # type: ignore[no-untyped-def]
+        made.append(Receiver(**kwargs))
+        return made[-1]
+
+    yield start
+    for one in made:
+        one.stop()
+
+
+def _attempts(app, delivery_id: int) -> list[tuple[int | None, str]]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db.session.execute(
+            select(WebhookAttempt.status_code, WebhookAttempt.error)
+            .where(WebhookAttempt.outbox_id == delivery_id)
+            .order_by(WebhookAttempt.id)
+        ).all()
+
+
+def _set_secret(app, hook_id: int, receiver: Receiver) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        receiver.secret = db.session.get(Webhook, hook_id).secret
+
+
+def test_the_worker_posts_signed_json_that_the_receiver_verifies(
+    app, make, world, private_ok, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    server = receiver()
+    hook_id, secret = _hook(app, world, url=server.url)
+    server.secret = secret
+    ticket = make.ticket(world, "university_assigned")
+    with app.app_context():
+        assert worker.drain().sent == 1
+    [got] = server.received
+    [(delivery_id, _subject, body, status)] = _deliveries(app, hook_id)
+    assert got["verified"] and status == "sent"
+    assert got["headers"]["X-Ticketing-Event"] == "ticket.routed"
+    assert got["headers"]["X-Ticketing-Delivery"] == str(delivery_id)
+    assert json.loads(got["body"]) == body and body["ticket"]["number"] == ticket.number
+    assert _attempts(app, delivery_id) == [(200, "")]
+
+
+def test_a_500_is_retried_with_backoff_and_delivered_exactly_once(
+    app, make, world, private_ok, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    server = receiver(answers=(500, 200))
+    hook_id, server.secret = _hook(app, world, url=server.url)
+    make.ticket(world, "university_assigned")
+    with app.app_context():
+        first = worker.drain()
+        assert (first.sent, first.retried) == (0, 1)
+        assert worker.drain().sent == 0  # the backoff holds it back
+        with db.frozen_clock(db.utcnow() + timedelta(minutes=2)):
+            assert worker.drain().sent == 1
+        with db.frozen_clock(db.utcnow() + timedelta(hours=2)):
+            assert worker.drain().sent == 0
+    [(delivery_id, _subject, _body, status)] = _deliveries(app, hook_id)
+    assert status == "sent"
+    assert [a[0] for a in _attempts(app, delivery_id)] == [500, 200]
+    assert len(server.received) == 2 and all(r["verified"] for r in server.received)
+    assert server.received[0]["body"] == server.received[1]["body"]  # fixed at write time
+
+
+def test_a_stopped_receiver_is_tried_again_later(app, make, world, private_ok) -> None:  # type: ignore[no-untyped-def]
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hook_id, _secret = _hook(app, world, url=f"http://127.0.0.1:{port}/hook")
+    make.ticket(world, "university_assigned")
+    with app.app_context():
+        done = worker.drain()
+        assert (done.sent, done.retried) == (0, 1)
+        [row] = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.webhook_id == hook_id)
+        ).all()
+        assert row.status == "pending" and row.attempts == 1
+        assert row.next_attempt_at > db.utcnow()
+    [(status_code, error)] = _attempts(app, row.id)
+    assert status_code is None and "Connection" in error
+
+
+def test_redirects_are_not_followed(app, make, world, private_ok, receiver) -> None:  # type: ignore[no-untyped-def]
+    inside = receiver()
+    door = receiver(answers=(302,))
+    door.location = inside.url
+    hook_id, _secret = _hook(app, world, url=door.url)
+    make.ticket(world, "university_assigned")
+    with app.app_context():
+        assert worker.drain().retried == 1
+    assert len(door.received) == 1 and inside.received == []
+    [(delivery_id, *_rest)] = _deliveries(app, hook_id)
+    [(status_code, error)] = _attempts(app, delivery_id)
+    assert status_code == 302 and "redirect not followed" in error
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.1.20/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://0.0.0.0/hook",
+        "ftp://93.184.216.34/hook",
+        "file:///etc/passwd",
+        "http://user:pw@93.184.216.34/hook",
+        "not a url",
+    ],
+)
+def test_private_and_odd_addresses_are_refused_at_registration(app, world, url) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        admin = db.session.get(User, world.admin.id)
+        with pytest.raises(RuleViolation) as refused:
+            writes.run(lambda: services.register(admin, name="x", url=url, events=ALL))
+        assert refused.value.field == "url"
+        assert db.session.scalar(select(func.count()).select_from(Webhook)) == 0
+
+
+def test_a_public_address_is_accepted(app, world) -> None:  # type: ignore[no-untyped-def]
+    hook_id, secret = _hook(app, world, url="https://93.184.216.34/hooks/ticketing")
+    assert hook_id and len(secret) == 64
+
+
+def test_the_address_is_checked_again_at_send_time(app, make, world, receiver, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    server = receiver()
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
+    hook_id, _secret = _hook(app, world, url=server.url)
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", False)
+    make.ticket(world, "university_assigned")
+    with app.app_context():
+        assert worker.drain().retried == 1
+    assert server.received == []
+    [(delivery_id, *_rest)] = _deliveries(app, hook_id)
+    [(status_code, error)] = _attempts(app, delivery_id)
+    assert status_code is None and error.startswith("refused")
