@@ -326,3 +326,125 @@ def test_the_address_is_checked_again_at_send_time(app, make, world, receiver, m
     [(delivery_id, *_rest)] = _deliveries(app, hook_id)
     [(status_code, error)] = _attempts(app, delivery_id)
     assert status_code is None and error.startswith("refused")
+
+
+def _hook_ids(app) -> list[int]:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return list(db.session.scalars(select(Webhook.id).order_by(Webhook.id)))
+
+
+def test_only_admins_reach_the_webhook_pages(app, world, login, private_ok) -> None:  # type: ignore[no-untyped-def]
+    hook_id, _secret = _hook(app, world)
+    for person in (world.liaison_u1, world.expert_u1, world.commissioner_a):
+        client = login(person)
+        for url in ("/admin/webhooks", f"/admin/webhooks/{hook_id}", "/admin/webhooks/new"):
+            assert client.get(url).status_code in (403, 404)
+        answer = client.post(f"/admin/webhooks/{hook_id}/delete", token_from="/account")
+        assert answer.status_code in (403, 404)
+    assert _hook_ids(app) == [hook_id]
+    assert app.test_client().get("/admin/webhooks").status_code == 302  # to sign-in
+
+
+def test_an_admin_creates_edits_pauses_pings_and_deletes_a_hook(
+    app, world, login, private_ok, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    server = receiver()
+    admin = login(world.admin)
+    created = admin.post(
+        "/admin/webhooks/new",
+        {"name": "集团平台", "url": server.url, "events": ["ticket.routed", "ticket.closed"]},
+        token_from="/admin/webhooks/new",
+    )
+    assert created.status_code == 302
+    [hook_id] = _hook_ids(app)
+    page = admin.get(f"/admin/webhooks/{hook_id}").get_data(as_text=True)
+    with app.app_context():
+        hook = db.session.get(Webhook, hook_id)
+        assert hook.events == ["ticket.routed", "ticket.closed"] and hook.active
+        assert hook.secret in page  # admins can read the secret to give it to the receiver
+        server.secret = hook.secret
+    assert "集团平台" in admin.get("/admin/webhooks").get_data(as_text=True)
+    here = f"/admin/webhooks/{hook_id}"
+    edited = admin.post(
+        f"{here}/edit",
+        {"name": "集团平台二", "url": server.url, "events": ["ticket.resolved"]},
+        token_from=f"{here}/edit",
+    )
+    assert edited.status_code == 302
+    assert admin.post(f"{here}/active", {"active": "0"}, token_from=here).status_code == 302
+    with app.app_context():
+        hook = db.session.get(Webhook, hook_id)
+        assert (hook.name, hook.events, hook.active) == ("集团平台二", ["ticket.resolved"], False)
+    admin.post(f"{here}/active", {"active": "1"}, token_from=here)
+    assert admin.post(f"{here}/ping", token_from=here).status_code == 302
+    with app.app_context():
+        assert db.session.get(Webhook, hook_id).active
+        assert worker.drain().sent == 1
+    [got] = server.received
+    assert got["verified"] and got["headers"]["X-Ticketing-Event"] == "ping"
+    log = admin.get(here).get_data(as_text=True)
+    assert "ping" in log and "200" in log
+    assert admin.post(f"{here}/delete", token_from=here).status_code == 302
+    assert _hook_ids(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(WebhookAttempt)) == 0
+
+
+def test_a_bad_url_gets_a_clear_message_and_nothing_is_saved(app, world, login) -> None:  # type: ignore[no-untyped-def]
+    admin = login(world.admin)
+    for url, words in (
+        ("http://192.168.0.10/hook", "内部网络"),
+        ("ftp://example.com/x", "http:// 或 https://"),
+    ):
+        answer = admin.post(
+            "/admin/webhooks/new",
+            {"name": "内网", "url": url, "events": ["ticket.routed"]},
+            token_from="/admin/webhooks/new",
+        )
+        assert answer.status_code == 422
+        assert words in answer.get_data(as_text=True)
+    no_events = admin.post(
+        "/admin/webhooks/new",
+        {"name": "无事件", "url": "https://93.184.216.34/x"},
+        token_from="/admin/webhooks/new",
+    )
+    assert no_events.status_code == 422 and "请至少选择一个事件" in no_events.get_data(as_text=True)
+    assert _hook_ids(app) == []
+
+
+def test_the_log_shows_the_attempts_and_a_given_up_delivery_can_be_retried(
+    app, make, world, login, private_ok, receiver, monkeypatch, count_queries
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "NOTIFY_MAX_ATTEMPTS", 2)
+    server = receiver(answers=(503, 503, 200))
+    hook_id, server.secret = _hook(app, world, url=server.url)
+    make.ticket(world, "university_assigned")
+    with app.app_context():
+        start = db.utcnow()
+        for hours in range(2):
+            with db.frozen_clock(start + timedelta(hours=hours)):
+                worker.drain()
+    [(delivery_id, _subject, _body, status)] = _deliveries(app, hook_id)
+    assert status == "failed"
+    admin = login(world.admin)
+    here = f"/admin/webhooks/{hook_id}"
+    page = admin.get(here).get_data(as_text=True)
+    assert "503" in page and "重试" in page
+    retried = admin.post(f"{here}/deliveries/{delivery_id}/retry", token_from=here)
+    assert retried.status_code == 302
+    with app.app_context():
+        assert worker.drain().sent == 1
+    assert [a[0] for a in _attempts(app, delivery_id)] == [503, 503, 200]
+    # the log costs the same number of statements whatever its length
+    admin.get(here)  # what the layout counts once a while is counted now
+    count_queries.count = 0
+    admin.get(here)
+    few = count_queries.count
+    make.ticket(world, "university_assigned")
+    make.ticket(world, "university_assigned")
+    with app.app_context():
+        worker.drain()
+    admin.get(here)
+    count_queries.count = 0
+    page = admin.get(here).get_data(as_text=True)
+    assert count_queries.count == few and page.count("<code>ticket.routed</code></td>") == 3
