@@ -24,7 +24,7 @@ from ticketing.tickets import services as ticket_services
 from ticketing.tickets import transitions
 from ticketing.tickets.models import Ticket
 from ticketing.webhooks import services
-from ticketing.webhooks.models import Webhook, WebhookAttempt
+from ticketing.webhooks.models import EVENTS, Webhook, WebhookAttempt
 
 ALL = ["ticket.routed", "ticket.assigned", "ticket.commented", "ticket.resolved"]
 
@@ -448,3 +448,25 @@ def test_the_log_shows_the_attempts_and_a_given_up_delivery_can_be_retried(
     count_queries.count = 0
     page = admin.get(here).get_data(as_text=True)
     assert count_queries.count == few and page.count("<code>ticket.routed</code></td>") == 3
+
+
+def test_each_step_of_a_ticket_is_its_own_event(app, make, world, private_ok) -> None:  # type: ignore[no-untyped-def]
+    _hook(app, world, events=list(EVENTS))
+    make.ticket(world, "closed")
+    assert [subject for _id, subject, _body, _st in _deliveries(app)] == [
+        "ticket.submitted",
+        "ticket.routed",
+        "ticket.assigned",
+        "ticket.started",
+        "ticket.resolved",
+        "ticket.closed",
+    ]
+    *_, (_id, _subject, body, _st) = _deliveries(app)
+    assert body["ticket"]["state"] == "closed" and body["ticket"]["expert"]
+    assert body["actor_role"] == "commissioner"
+
+
+def test_a_cooperation_step_is_an_event(app, make, world, private_ok) -> None:  # type: ignore[no-untyped-def]
+    _hook(app, world, events=["cooperation.intention"])
+    make.ticket(world, "outcome_intention")
+    assert [subject for _id, subject, _body, _st in _deliveries(app)] == ["cooperation.intention"]
