@@ -8,6 +8,8 @@ import hashlib
 import hmac
 import json
 import socket
+import ssl
+import subprocess
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -298,6 +300,8 @@ def test_redirects_are_not_followed(app, make, world, private_ok, receiver) -> N
         "file:///etc/passwd",
         "http://user:pw@93.184.216.34/hook",
         "not a url",
+        "http://93.184.216.34/a b",
+        "http://93.184.216.34/a\r\nX-Injected: 1",
     ],
 )
 def test_private_and_odd_addresses_are_refused_at_registration(app, world, url) -> None:  # type: ignore[no-untyped-def]
@@ -470,3 +474,29 @@ def test_a_cooperation_step_is_an_event(app, make, world, private_ok) -> None:  
     _hook(app, world, events=["cooperation.intention"])
     make.ticket(world, "outcome_intention")
     assert [subject for _id, subject, _body, _st in _deliveries(app)] == ["cooperation.intention"]
+
+
+def test_https_is_verified_against_the_host_name(app, make, world, private_ok, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A receiver with a certificate nobody vouches for is refused (TLS really runs)."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+         "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = Receiver()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    try:
+        url = f"https://localhost:{server.server.server_port}/hook"
+        hook_id, _secret = _hook(app, world, url=url)
+        make.ticket(world, "university_assigned")
+        with app.app_context():
+            assert worker.drain().retried == 1
+        [(delivery_id, *_rest)] = _deliveries(app, hook_id)
+        [(status_code, error)] = _attempts(app, delivery_id)
+        assert status_code is None and "CERTIFICATE_VERIFY_FAILED" in error
+        assert server.received == []
+    finally:
+        server.stop()

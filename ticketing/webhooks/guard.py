@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 NOT_HTTP = _l("Enter an address that starts with http:// or https://.")
+SPACES = _l("Enter the address without spaces or line breaks.")
 CREDENTIALS = _l("Enter the address without a user name or password in it.")
 UNKNOWN_HOST = _l("This host name could not be found. Check the address.")
 PRIVATE = _l(
@@ -49,8 +50,11 @@ def public(address: str) -> bool:
 
 def check(url: str) -> Target:
     """The target of `url` with an address it may connect to; UnsafeUrl otherwise."""
+    url = url.strip()
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        raise UnsafeUrl(SPACES)
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise UnsafeUrl(NOT_HTTP) from None
