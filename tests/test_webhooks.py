@@ -500,3 +500,16 @@ def test_https_is_verified_against_the_host_name(app, make, world, private_ok, t
         assert server.received == []
     finally:
         server.stop()
+
+
+def test_a_given_up_delivery_shows_on_the_outbox_page_with_its_hook(
+    app, make, world, login, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "NOTIFY_MAX_ATTEMPTS", 1)
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
+    hook_id, _secret = _hook(app, world, url="http://127.0.0.1:9/closed")
+    make.ticket(world, "university_assigned")
+    with app.app_context():
+        assert worker.drain().failed == 1
+    page = login(world.admin).get("/admin/outbox").get_data(as_text=True)
+    assert f'href="/admin/webhooks/{hook_id}"' in page and "ticket.routed" in page
