@@ -23,6 +23,7 @@ from ticketing.records.views import bp as records_bp
 from ticketing.reports.views import bp as reports_bp
 from ticketing.search.views import bp as search_bp
 from ticketing.tickets.views import bp as tickets_bp
+from ticketing.webhooks.views import bp as webhooks_bp
 from ticketing.worktime.views import bp as worktime_bp
 
 
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(password_bp)
     app.register_blueprint(worktime_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(webhooks_bp)
     errors.register(app)
     cli.register(app)
     if app.config["ENV"] == "production":
