@@ -213,7 +213,7 @@ def test_due_reminders_go_to_whoever_acts_and_overdue_ones_escalate_once_a_day(
         db.session.execute(
             update(Ticket)
             .where(Ticket.id == due_tomorrow.id)
-            .values(due_at=now + timedelta(days=1))
+            .values(due_at=now + timedelta(days=1), due_soon_at=now - timedelta(hours=1))
         )
         db.session.execute(
             update(Ticket).where(Ticket.id == overdue.id).values(due_at=now - timedelta(hours=1))

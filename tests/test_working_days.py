@@ -8,7 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from ticketing import db
+from tests.test_queues import _all_pages, _link, _order
+from ticketing import db, writes
+from ticketing.notify import services as notify
+from ticketing.notify.models import Notification
 from ticketing.tickets import deadlines
 from ticketing.tickets.models import Ticket
 from ticketing.worktime import official
@@ -253,8 +256,6 @@ def test_steps_done_late_are_not_counted_within_target(make, world, app, ctx) ->
 
 
 def test_queue_in_order_of_due_time_page_after_page(make, world, login, app) -> None:  # type: ignore[no-untyped-def]
-    from tests.test_queues import _all_pages, _link, _order
-
     made = [make.ticket(world, "submitted", title=f"到期顺序 {n}") for n in range(25)]
     finished = make.ticket(world, "closed", title="已办结的问题")
     hours = [(n * 7) % 25 for n in range(25)]  # a shuffled order of due times
@@ -273,3 +274,27 @@ def test_queue_in_order_of_due_time_page_after_page(make, world, login, app) -> 
     back = admin.get(_link(second.get_data(as_text=True), "prev")).get_data(as_text=True)
     assert _order(back) == expected[: len(_order(back))]
     assert "最早到期" in back
+
+
+def test_the_due_reminder_goes_out_on_the_working_day_before(make, world, app) -> None:  # type: ignore[no-untyped-def]
+    # routed on Wednesday 30 September 2026 at 10:00: the assign step is due on Saturday
+    # 10 October (a 调休 working day) at 10:00, after the 国庆 days off
+    with db.frozen_clock(local(2026, 9, 30, 10).astimezone(UTC)):
+        ticket = make.ticket(world, "university_assigned", title="节前分派的问题")
+
+    def reminders() -> int:
+        with app.app_context():
+            return db.session.scalar(
+                select(func.count()).where(
+                    Notification.ticket_id == ticket.id, Notification.kind == "due"
+                )
+            )
+
+    for day in (1, 5, 7):  # days off: nothing yet
+        with app.app_context():
+            writes.run(lambda d=day: notify.write_due(local(2026, 10, d, 9).astimezone(UTC)))
+    assert reminders() == 0
+    for day in (9, 9, 10):  # Friday 9 October, the working day before: once
+        with app.app_context():
+            writes.run(lambda d=day: notify.write_due(local(2026, 10, d, 8).astimezone(UTC)))
+    assert reminders() == 1

@@ -17,6 +17,7 @@ from ticketing.api.views import bp as api_bp
 from ticketing.campaigns.views import bp as campaigns_bp
 from ticketing.challenges.views import bp as challenges_bp
 from ticketing.fairs.views import bp as fairs_bp
+from ticketing.imports.views import bp as imports_bp
 from ticketing.notify.views import bp as notify_bp
 from ticketing.orgs.views import bp as orgs_bp
 from ticketing.orgs.views import pages as enterprise_pages_bp
@@ -24,6 +25,7 @@ from ticketing.records.views import bp as records_bp
 from ticketing.reports.views import bp as reports_bp
 from ticketing.search.views import bp as search_bp
 from ticketing.tickets.views import bp as tickets_bp
+from ticketing.webhooks.views import bp as webhooks_bp
 from ticketing.worktime.views import bp as worktime_bp
 
 
@@ -52,6 +54,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(worktime_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(imports_bp)
+    app.register_blueprint(webhooks_bp)
     errors.register(app)
     cli.register(app)
     if app.config["ENV"] == "production":

@@ -4,6 +4,7 @@ the same write boundary as the pages."""
 from __future__ import annotations
 
 import getpass
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +22,11 @@ from ticketing.accounts.models import Role, User
 from ticketing.accounts.services import create_account
 from ticketing.config import asset_dir
 from ticketing.errors import DomainError
+from ticketing.imports import columns as import_columns
+from ticketing.imports import exports as import_exports
+from ticketing.imports import reader as import_reader
+from ticketing.imports.checks import Report
+from ticketing.imports.services import import_table
 from ticketing.records import tallies as work_records
 from ticketing.reports import tallies
 from ticketing.routing import profiles
@@ -45,6 +51,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(rebuild_tallies)
     app.cli.add_command(reindex_search)
     app.cli.add_command(rebuild_routing)
+    app.cli.add_command(import_file)
+    app.cli.add_command(export_file)
 
 
 # revisions whose new figures are counted from the data already there: 0008 the fact, reach
@@ -171,6 +179,94 @@ def rebuild_routing() -> None:
     """Recompute the experts' profiles for routing suggestions from the solved tickets."""
     count = _run(profiles.rebuild)
     click.echo(f"Routing profiles recomputed for {count} experts.")
+
+
+ENTITY = click.Choice(list(import_columns.ENTITIES))
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("entity", type=ENTITY)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check every row and write nothing.")
+@click.option("--only-good", is_flag=True, help="Import the good rows even if some are bad.")
+@click.option("--admin", "admin_login", help="The administrator named as the importer.")
+def import_file(
+    entity: str, file: Path, dry_run: bool, only_good: bool, admin_login: str | None
+) -> None:
+    """Import enterprises, universities, users or tickets from an .xlsx or .csv FILE.
+
+    Every row is checked first; the bad ones are listed with their row and column. Nothing is
+    written unless every row is good or --only-good is given. People get one-time passwords,
+    printed once here, which they must change at their first sign-in."""
+    admin = _importer(admin_login)
+    try:
+        table = import_reader.read(entity, file.name, file.read_bytes())
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from None
+    steps = len(table.rows) * (1 if dry_run else 2)
+    with click.progressbar(length=steps, label="Checking and importing", file=sys.stderr) as bar:
+        report = _run(
+            lambda: import_table(
+                table, admin, dry_run=dry_run, only_good=only_good, progress=bar.update
+            )
+        )
+    _print_report(report, dry_run)
+    if report.problems and (dry_run or not only_good):
+        raise SystemExit(1)
+
+
+def _importer(login: str | None) -> User:
+    query = select(User).where(User.active.is_(True)).order_by(User.id)
+    if login:
+        query = query.where(func.lower(User.login) == login.lower())
+    admin = next((u for u in db.session.scalars(query) if u.has_role(Role.ADMIN)), None)
+    if admin is None:
+        raise click.ClickException(
+            "No active administrator found: create one or name one with --admin."
+        )
+    return admin
+
+
+def _print_report(report: Report, dry_run: bool) -> None:
+    for problem in report.problems:
+        click.echo(f"row {problem.row}, {problem.column or '-'}: {problem.message}")
+    bad = len({p.row for p in report.problems})
+    click.echo(f"{report.rows} rows: {len(report.good)} good, {bad} bad.")
+    if dry_run:
+        click.echo("Dry run: nothing written.")
+    elif report.written:
+        click.echo(f"{report.written} rows imported.")
+    else:
+        click.echo("Nothing imported: correct the bad rows, or use --only-good.")
+    if report.passwords:
+        click.echo("One-time passwords (shown once; each person must change it at first sign-in):")
+        for login, name, password in report.passwords:
+            click.echo(f"{login}\t{name}\t{password}")
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("entity", type=ENTITY)
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option(
+    "--encoding",
+    type=click.Choice(["utf-8", "gb18030"]),
+    default="utf-8",
+    show_default=True,
+    help="For a .csv FILE: UTF-8 with a byte-order mark, or GB18030.",
+)
+def export_file(entity: str, file: Path, encoding: str) -> None:
+    """Export every enterprise, university, user or ticket to FILE (.xlsx or .csv), in the
+    columns the import reads."""
+    suffix = file.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
+        raise click.ClickException("Name an .xlsx or .csv file.")
+    form = "xlsx" if suffix == ".xlsx" else ("csv-gb18030" if encoding == "gb18030" else "csv")
+    _name, data = import_exports.export(entity, form, None)
+    file.write_bytes(data)
+    db.session.rollback()
+    click.echo(f"Exported {entity} to {file}.")
 
 
 def _run(work: Callable[[], T]) -> T:

@@ -87,6 +87,10 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "SMTP_STARTTLS": os.environ.get("SMTP_STARTTLS", "0") == "1",
         "NOTIFY_WEBHOOK_URL": os.environ.get("NOTIFY_WEBHOOK_URL", ""),
         "NOTIFY_MAX_ATTEMPTS": _int("NOTIFY_MAX_ATTEMPTS", 8),
+        # registered webhooks (ticketing/webhooks): private, loopback and link-local addresses
+        # are refused unless allowed (an intranet zone whose receivers are on its own network)
+        "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "0") == "1",
+        "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 10),
         "BASE_URL": os.environ.get("BASE_URL", "").rstrip("/"),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

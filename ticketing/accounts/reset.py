@@ -99,11 +99,17 @@ def reset_with_link(token: str, new: str) -> User:
     return person
 
 
+def one_time_password() -> str:
+    """A random first password that an administrator hands over once (a reset, an import);
+    the person must change it at their next sign-in."""
+    return secrets.token_urlsafe(9)
+
+
 def give_new_password(person: User, actor: User) -> str:
     """An administrator's reset: a random password, returned to be shown once; the person
     must change it at their next sign-in, and every device of theirs is signed out."""
     permissions.require_admin(actor, _l("Only administrators may reset passwords."))
-    password = secrets.token_urlsafe(9)
+    password = one_time_password()
     person.password_hash = hash_password(password)
     person.session_token = new_session_token()
     person.must_change_password = True

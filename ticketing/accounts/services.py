@@ -184,30 +184,18 @@ def create_account(*, is_demo: bool = False, **data: Any) -> User:
 
 def _store(user: User | None, data: dict[str, Any], quick_hash: bool = False) -> User:
     """Every creation and change of a person passes here: the same checks for every caller."""
-    unknown = set(data) - set(USER_FIELDS)
-    if unknown:
-        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
-    login = str(data.get("login") or "").strip()
-    if not login or len(login) > 60 or any(ch.isspace() for ch in login):
-        raise RuleViolation("login", _l("Choose a login without spaces, up to 60 characters."))
+    values = person_values(data)
+    login, name, roles = values["login"], values["name"], values["roles"]
     clash = select(User.id).where(func.lower(User.login) == login.lower())
     if user is not None:
         clash = clash.where(User.id != user.id)
     if db.session.scalar(clash) is not None:
         raise RuleViolation("login", LOGIN_TAKEN)
-    name = " ".join(str(data.get("name") or "").split())
-    if not name or len(name) > 60:
-        raise RuleViolation("name", _l("Enter the person's name (up to 60 characters)."))
-    roles = set(data.get("roles") or ())
-    if not roles or not roles <= set(Role):
-        raise RuleViolation("roles", _l("Give the person at least one role."))
-    university_id = _university_for(roles, data.get("university_id"))
+    university_id = university_for(roles, data.get("university_id"))
     enterprises = _enterprises_for(roles, data.get("enterprise_ids") or ())
     password = data.get("password") or ""
     if user is None and not password:
         raise RuleViolation("password", _l("Set a first password for the person."))
-    if password:
-        check_password_rules(password)
     if user is None:
         user = User(login=login, name=name, password_hash="", created_at=db.utcnow())
         db.session.add(user)
@@ -230,12 +218,44 @@ def _store(user: User | None, data: dict[str, Any], quick_hash: bool = False) ->
     return user
 
 
+def person_values(data: dict[str, Any]) -> dict[str, Any]:
+    """A person's own fields checked, without the database: login, name, roles, the password
+    if one is given, the expert's capacity. The rules every caller shares (the user form, the
+    import's dry run)."""
+    unknown = set(data) - set(USER_FIELDS)
+    if unknown:
+        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
+    login = str(data.get("login") or "").strip()
+    if not login or len(login) > 60 or any(ch.isspace() for ch in login):
+        raise RuleViolation("login", _l("Choose a login without spaces, up to 60 characters."))
+    name = " ".join(str(data.get("name") or "").split())
+    if not name or len(name) > 60:
+        raise RuleViolation("name", _l("Enter the person's name (up to 60 characters)."))
+    roles = set(data.get("roles") or ())
+    if not roles or not roles <= set(Role):
+        raise RuleViolation("roles", _l("Give the person at least one role."))
+    if data.get("password"):
+        check_password_rules(data["password"])
+    if Role.EXPERT in roles:
+        expert_capacity(data.get("capacity"))
+    return {"login": login, "name": name, "roles": roles}
+
+
+def expert_capacity(raw: Any) -> int:
+    capacity = 5 if raw in (None, "") else whole_number(raw)
+    if capacity is None:
+        raise RuleViolation("capacity", _l("Enter a whole number."))
+    if not 0 <= capacity <= 100:
+        raise RuleViolation("capacity", _l("Capacity is between 0 and 100 open tickets."))
+    return capacity
+
+
 LOGIN_TAKEN = _l("This login is taken.")
 explain_unique("uq_user_login", "login", LOGIN_TAKEN)
 explain_unique("uq_user_login_lower", "login", LOGIN_TAKEN)
 
 
-def _university_for(roles: set[str], value: Any) -> int | None:
+def university_for(roles: set[str], value: Any) -> int | None:
     needs = bool({Role.LIAISON, Role.EXPERT} & roles)
     if value in (None, "", 0, "0"):
         if needs:
@@ -269,11 +289,5 @@ def _save_profile(user: User, roles: set[str], data: dict[str, Any]) -> None:
     profile = user.expert_profile or ExpertProfile()
     profile.title = str(data.get("title") or "").strip()[:60]
     profile.expertise = str(data.get("expertise") or "").strip()[:2000]
-    raw = data.get("capacity")
-    capacity = 5 if raw in (None, "") else whole_number(raw)
-    if capacity is None:
-        raise RuleViolation("capacity", _l("Enter a whole number."))
-    if not 0 <= capacity <= 100:
-        raise RuleViolation("capacity", _l("Capacity is between 0 and 100 open tickets."))
-    profile.capacity = capacity
+    profile.capacity = expert_capacity(data.get("capacity"))
     user.expert_profile = profile

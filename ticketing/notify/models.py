@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ticketing.db import Base, utcnow
 from ticketing.tickets.models import Ticket
+from ticketing.webhooks.models import WebhookAttempt
 
 
 class Kind(StrEnum):
@@ -35,7 +36,7 @@ KIND_LABELS = {
     Kind.NOT_PICKED: _l("My university's proposal was not picked"),
 }
 
-CHANNELS = ("email", "webhook")
+CHANNELS = ("email", "webhook", "hook")  # hook: a registered webhook (ticketing/webhooks)
 STATUSES = ("pending", "sent", "failed")
 
 
@@ -67,10 +68,17 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint("channel IN ('email', 'webhook')", name="known_channel"),
+        CheckConstraint("channel IN ('email', 'hook', 'webhook')", name="known_channel"),
         CheckConstraint("status IN ('failed', 'pending', 'sent')", name="known_status"),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint(
+            "(channel = 'hook' AND webhook_id IS NOT NULL)"
+            " OR (channel <> 'hook' AND webhook_id IS NULL)",
+            name="hook_has_webhook",
+        ),
         Index("ix_outbox_status_next", "status", "next_attempt_at", "id"),
+        # a hook's delivery log, newest first
+        Index("ix_outbox_webhook", "webhook_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +92,12 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # channel 'hook': the registered webhook; subject holds the event kind, body the JSON
+    webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhook.id", ondelete="CASCADE"))
+
+    attempt_list: Mapped[list[WebhookAttempt]] = relationship(
+        order_by="WebhookAttempt.id", viewonly=True
+    )
 
 
 class EmailOptOut(Base):

@@ -118,17 +118,22 @@ def _tell_of_challenge(ticket: Ticket, actor: User, kind: Kind, challenge_id: in
     _notify(ticket, kind, list(db.session.scalars(query)), key=None, challenge=challenge)
 
 
+SOON_AHEAD = timedelta(days=20)
+
+
 def write_due(now: datetime) -> int:
-    """Remind of steps due tomorrow and of overdue ones (escalated), once per ticket, step,
-    person and day: running it twice the same day writes nothing new. Returns how many."""
+    """Remind of steps due on the next working day (once per step, on the working day before:
+    from its due_soon_at) and of overdue ones (escalated, once per ticket, step, person and
+    day): running it twice writes nothing new. Returns how many."""
     today = now.astimezone(db.ZONE_TIME).date()
-    tomorrow_ends = datetime.combine(today + timedelta(days=2), datetime.min.time(), db.ZONE_TIME)
     tickets = db.session.scalars(
         select(Ticket)
         .where(
             Ticket.state.in_(list(STEP_TARGET)),
             Ticket.due_at.is_not(None),
-            Ticket.due_at < tomorrow_ends,
+            # no step is due soon further ahead than the longest run of days off allows
+            Ticket.due_at < now + SOON_AHEAD,
+            or_(Ticket.due_soon_at <= now, Ticket.due_at < now),
         )
         .order_by(Ticket.id)
     ).all()
@@ -136,12 +141,13 @@ def write_due(now: datetime) -> int:
     for ticket in tickets:
         overdue = ticket.due_at < now
         due_day = ticket.due_at.astimezone(db.ZONE_TIME).date()
-        if not overdue and due_day != today + timedelta(days=1):
-            continue
+        if not overdue and due_day <= today:
+            continue  # due later today: the reminder went out on the working day before
         kind = Kind.OVERDUE if overdue else Kind.DUE
         wanted = (ESCALATED if overdue else RESPONSIBLE)[State(ticket.state)]
         people = [p for p in _people(ticket) if any(holds(p, w, ticket) for w in wanted)]
-        key = f"{kind.value}:{ticket.id}:{ticket.state}:{today.isoformat()}"
+        when = today.isoformat() if overdue else ticket.due_at.isoformat()
+        key = f"{kind.value}:{ticket.id}:{ticket.state}:{when}"
         new = _notify(ticket, kind, people, key=key)
         if overdue and new:
             _post_to_robot(ticket, kind)

@@ -21,6 +21,7 @@ from sqlalchemy import Select, select
 
 from ticketing import db
 from ticketing.notify.models import OutboxMessage
+from ticketing.webhooks import sender as hooks
 
 BATCH = 20
 FIRST_DELAY = timedelta(minutes=1)
@@ -91,6 +92,8 @@ def _failed(message: OutboxMessage, error: Exception, done: Drained) -> None:
 def send(message: OutboxMessage) -> None:
     if message.channel == "email":
         send_email(message)
+    elif message.channel == "hook":
+        hooks.deliver(message)
     else:
         post_webhook(message)
 

@@ -70,35 +70,16 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
     unknown = set(data) - set(ENTERPRISE_FIELDS)
     if unknown:
         raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
+    values = enterprise_values(data)
     own_id = enterprise.id if enterprise else None
-    name = _name(data.get("name"))
-    _unique(
-        Enterprise,
-        Enterprise.name,
-        name,
-        own_id,
-        "name",
-        ENTERPRISE_NAME_TAKEN,
-    )
-    code = credit_code.normalize(data.get("credit_code", ""))
-    if not credit_code.is_valid(code):
-        raise RuleViolation(
-            "credit_code",
-            _l("This is not a valid unified social credit code (18 characters, last one a check)."),
-        )
-    _unique(
-        Enterprise,
-        Enterprise.credit_code,
-        code,
-        own_id,
-        "credit_code",
-        CREDIT_CODE_TAKEN,
-    )
-    park_id = _optional_ref(Park, data.get("park_id"), "park_id", enterprise and enterprise.park_id)
-    county_id = _optional_ref(
+    name, code = values["name"], values["credit_code"]
+    _unique(Enterprise, Enterprise.name, name, own_id, "name", ENTERPRISE_NAME_TAKEN)
+    _unique(Enterprise, Enterprise.credit_code, code, own_id, "credit_code", CREDIT_CODE_TAKEN)
+    park_id = optional_ref(Park, data.get("park_id"), "park_id", enterprise and enterprise.park_id)
+    county_id = optional_ref(
         County, data.get("county_id"), "county_id", enterprise and enterprise.county_id
     )
-    partner_id = _optional_ref(
+    partner_id = optional_ref(
         University,
         data.get("partner_university_id"),
         "partner_university_id",
@@ -108,24 +89,41 @@ def save_enterprise(enterprise: Enterprise | None, actor: User, **data: Any) -> 
     if enterprise is None:
         enterprise = Enterprise(name=name, credit_code=code, created_at=db.utcnow())
         db.session.add(enterprise)
-    enterprise.name, enterprise.credit_code = name, code
+    for field, value in values.items():
+        setattr(enterprise, field, value)
     enterprise.park_id, enterprise.county_id = park_id, county_id
     enterprise.partner_university_id = partner_id
-    for field, limit in (("industry", 120), ("contact_name", 60), ("contact_phone", 40)):
-        value = " ".join(str(data.get(field) or "").split())
-        if len(value) > limit:
-            raise RuleViolation(field, _l("Use at most %(n)d characters.", n=limit))
-        setattr(enterprise, field, value)
-    enterprise.address = str(data.get("address") or "").strip()[:500]
-    enterprise.active = bool(data.get("active", True))
-    enterprise.key_enterprise = bool(data.get("key_enterprise", False))
     db.session.flush()
     if renamed:  # its tickets are found by its name
         search.reindex_enterprise(enterprise.id)
     return enterprise
 
 
-def _optional_ref(model: Any, value: Any, field: str, kept: int | None = None) -> int | None:
+def enterprise_values(data: dict[str, Any]) -> dict[str, Any]:
+    """An enterprise's own fields checked and cleaned, without the database: the rules every
+    caller shares (the form, the import's dry run)."""
+    values: dict[str, Any] = {"name": _name(data.get("name"))}
+    code = credit_code.normalize(data.get("credit_code", ""))
+    if not credit_code.is_valid(code):
+        raise RuleViolation("credit_code", BAD_CREDIT_CODE)
+    values["credit_code"] = code
+    for field, limit in (("industry", 120), ("contact_name", 60), ("contact_phone", 40)):
+        value = " ".join(str(data.get(field) or "").split())
+        if len(value) > limit:
+            raise RuleViolation(field, _l("Use at most %(n)d characters.", n=limit))
+        values[field] = value
+    values["address"] = str(data.get("address") or "").strip()[:500]
+    values["active"] = bool(data.get("active", True))
+    values["key_enterprise"] = bool(data.get("key_enterprise", False))
+    return values
+
+
+BAD_CREDIT_CODE = _l(
+    "This is not a valid unified social credit code (18 characters, last one a check)."
+)
+
+
+def optional_ref(model: Any, value: Any, field: str, kept: int | None = None) -> int | None:
     """The id of an active row of `model`, or None; a retired one only where it is `kept`
     (the enterprise had it before it was retired)."""
     if value in (None, "", 0, "0"):
@@ -171,23 +169,31 @@ def _zone_id() -> int:
 
 def save_university(university: University | None, actor: User, **data: Any) -> University:
     permissions.require_admin(actor, ADMINS_ONLY)
-    unknown = set(data) - set(UNIVERSITY_FIELDS)
-    if unknown:
-        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
-    name = _name(data.get("name"))
+    values = university_values(data)
     _unique(
         University,
         University.name,
-        name,
+        values["name"],
         university.id if university else None,
         "name",
         UNIVERSITY_NAME_TAKEN,
     )
     if university is None:
-        university = University(name=name, created_at=db.utcnow())
+        university = University(name=values["name"], created_at=db.utcnow())
         db.session.add(university)
-    university.name = name
-    university.short_name = " ".join(str(data.get("short_name") or "").split())[:60]
-    university.active = bool(data.get("active", True))
+    for field, value in values.items():
+        setattr(university, field, value)
     db.session.flush()
     return university
+
+
+def university_values(data: dict[str, Any]) -> dict[str, Any]:
+    """A university's own fields checked and cleaned, without the database."""
+    unknown = set(data) - set(UNIVERSITY_FIELDS)
+    if unknown:
+        raise RuleViolation(None, _l("Unexpected data: %(fields)s", fields=", ".join(unknown)))
+    return {
+        "name": _name(data.get("name")),
+        "short_name": " ".join(str(data.get("short_name") or "").split())[:60],
+        "active": bool(data.get("active", True)),
+    }

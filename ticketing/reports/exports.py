@@ -50,29 +50,50 @@ def as_xlsx(
     filename: str, title: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]]
 ) -> Response:
     """One sheet named `title`: a bold header row, then the rows, the header row frozen."""
-    book = Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = str(title)[:31]
-    sheet.append([str(h) for h in headers])
-    for header in sheet[1]:
-        header.font = Font(bold=True)
-    for row in rows:
-        sheet.append([cell(value) for value in row])
-    sheet.freeze_panes = "A2"
+    return download(f"{filename}.xlsx", xlsx_bytes([(title, headers, rows)]))
+
+
+def xlsx_bytes(sheets: Iterable[tuple[Any, Sequence[Any], Iterable[Sequence[Any]]]]) -> bytes:
+    """A workbook with one sheet per (title, headers, rows): a bold frozen header row each."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(str(title)[:31])
+        sheet.append([str(h) for h in headers])
+        for header in sheet[1]:
+            header.font = Font(bold=True)
+        for row in rows:
+            sheet.append([cell(value) for value in row])
+        sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
-    response = Response(buffer.getvalue(), mimetype=XLSX)
-    response.headers["Content-Disposition"] = _disposition(f"{filename}.xlsx")
-    return response
+    return buffer.getvalue()
 
 
 def as_csv(filename: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]]) -> Response:
     """UTF-8 with a byte-order mark, so that Excel on a Chinese desktop opens it as UTF-8."""
+    return download(f"{filename}.csv", csv_bytes(headers, rows))
+
+
+def csv_bytes(
+    headers: Sequence[Any], rows: Iterable[Sequence[Any]], encoding: str = "utf-8-sig"
+) -> bytes:
+    """CSV text in `encoding`: UTF-8 with a byte-order mark by default, or GB18030 (what
+    Excel writes on a Chinese desktop)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([str(h) for h in headers])
     for row in rows:
         writer.writerow([cell(value) for value in row])
-    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = _disposition(f"{filename}.csv")
+    return buffer.getvalue().encode(encoding)
+
+
+def download(filename: str, data: bytes) -> Response:
+    """`data` as a download named `filename` (.xlsx or .csv)."""
+    if filename.endswith(".xlsx"):
+        response = Response(data, mimetype=XLSX)
+    else:
+        charset = "gb18030" if not data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        response = Response(data, mimetype=f"text/csv; charset={charset}")
+    response.headers["Content-Disposition"] = _disposition(filename)
     return response

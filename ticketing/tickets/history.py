@@ -4,8 +4,9 @@ Every transition, edit, comment, visit record and file leaves exactly one event 
 ticket's `updated_at` moves to the event's time, so any activity brings a ticket up its queue.
 Whatever must happen with every change attaches to this function and runs in the same
 transaction as the event: the dashboard's tallies (reports/tallies.py) and the search index
-(search/index.py), notifications and their outbox (notify/services.py), the experts' profiles
-for routing suggestions (routing/profiles.py).
+(search/index.py), notifications and their outbox (notify/services.py), the deliveries to
+registered webhooks (webhooks/services.py), the experts' profiles for routing suggestions
+(routing/profiles.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ticketing.reports import tallies
 from ticketing.routing import profiles
 from ticketing.search import index as search
 from ticketing.tickets.models import Ticket, TicketEvent
+from ticketing.webhooks import services as webhooks
 
 
 def record(
@@ -72,4 +74,5 @@ def record(
     if action in search.DOCUMENT_ACTIONS:
         search.index_ticket(ticket, ticket.enterprise.name)
     notify.on_event(ticket, actor, action, details)
+    webhooks.on_event(ticket, actor, action, details, now)
     return event

@@ -109,17 +109,36 @@ def _flag(name: str, value: Any) -> bool:
 def _enterprise_for(actor: User, enterprise_id: Any) -> Enterprise:
     wanted = row_id(enterprise_id)
     enterprise = db.session.get(Enterprise, wanted) if wanted else None
-    allowed = Role.ADMIN in actor.roles or (
-        enterprise is not None and enterprise.id in actor.enterprise_ids
-    )
-    if enterprise is None or not enterprise.active or not allowed:
+    if enterprise is None or not may_file_for(actor, enterprise):
         raise RuleViolation("enterprise_id", _l("Choose one of your enterprises."))
     return enterprise
 
 
+def may_file_for(actor: User, enterprise: Enterprise) -> bool:
+    """Whether `actor` files tickets for `enterprise`: an active one of their own (any, for
+    an administrator)."""
+    return enterprise.active and (
+        Role.ADMIN in actor.roles or enterprise.id in actor.enterprise_ids
+    )
+
+
+def may_file(actor: User) -> bool:
+    """Whether `actor` files tickets at all: an active commissioner or administrator."""
+    return bool(actor.is_active and {Role.COMMISSIONER, Role.ADMIN} & actor.roles)
+
+
+def ticket_values(data: dict[str, Any]) -> dict[str, Any]:
+    """A new ticket's own fields (title, description, category, priority, confidential)
+    checked and cleaned without the database: the rules create_draft applies, for the
+    import's dry run."""
+    data = {"priority": Priority.NORMAL, "title": None, "description": None, **data}
+    data.setdefault("category", None)
+    return _clean(data, None)  # type: ignore[arg-type]  # no enterprise: no actor needed
+
+
 def create_draft(actor: User, *, zone_code: str, **data: Any) -> Ticket:
     """A commissioner (or an admin) starts a ticket for one of their enterprises."""
-    if not actor.is_active or not ({Role.COMMISSIONER, Role.ADMIN} & actor.roles):
+    if not may_file(actor):
         raise NotAllowed(_l("Only commissioners and zone administrators file tickets."))
     data.setdefault("priority", Priority.NORMAL)
     for name in ("title", "description", "category", "enterprise_id"):

@@ -1,0 +1,1 @@
+"""Imports and exports of enterprises, universities, users and problems (.xlsx and .csv)."""

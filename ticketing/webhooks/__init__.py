@@ -1,0 +1,1 @@
+"""Webhooks: URLs an admin registers that receive HMAC-signed JSON for chosen ticket events."""
