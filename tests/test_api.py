@@ -246,6 +246,24 @@ def test_comments_and_visits(app, make, world) -> None:
     assert [v["place"] for v in commissioner.get(f"{url}/visits").get_json()] == ["车间"]
 
 
+def test_cooperations_are_read_where_the_ticket_is_visible(app, make, world) -> None:
+    signed = make.ticket(world, "outcome_agreement")
+    elsewhere = make.ticket(make.world(), "outcome_agreement")
+    commissioner = api_for(app, world.commissioner_a)
+    found = commissioner.get(f"/api/v1/tickets/{signed.number}/cooperations")
+    assert found.status_code == 200
+    [cooperation] = found.get_json()
+    assert cooperation["stage"] == "agreement"
+    assert cooperation["agreement_date"] is not None
+    assert cooperation["amount"] is None or float(cooperation["amount"]) >= 0
+    assert api_for(app, world.admin).get(f"/api/v1/tickets/{signed.number}/cooperations").get_json()
+    missing = commissioner.get(f"/api/v1/tickets/{elsewhere.number}/cooperations")
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"].startswith("application/problem+json")
+    fresh = make.ticket(world, "in_progress")
+    assert commissioner.get(f"/api/v1/tickets/{fresh.number}/cooperations").get_json() == []
+
+
 def test_reference_lists_follow_what_the_pages_show(app, world) -> None:
     commissioner = api_for(app, world.commissioner_a)
     assert [e["id"] for e in commissioner.get("/api/v1/enterprises").get_json()] == [

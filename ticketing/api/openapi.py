@@ -19,6 +19,7 @@ RESPONSES_MORE = (
     schemas.Performed,
     schemas.Comment,
     schemas.Visit,
+    schemas.Cooperation,
     schemas.Attachment,
     schemas.Named,
     schemas.Campaign,
@@ -208,6 +209,14 @@ def document() -> dict[str, Any]:
                 "summary": _("Record a visit (the assigned expert)"),
                 "requestBody": _body(_ref(schemas.VisitCreate)),
                 "responses": _ok(_ref(schemas.Visit), "201"),
+            },
+        },
+        "/tickets/{number}/cooperations": {
+            "parameters": [NUMBER],
+            "get": {
+                "operationId": "listCooperations",
+                "summary": _("The cooperations of a resolved problem"),
+                "responses": _ok(_array(schemas.Cooperation)),
             },
         },
         "/tickets/{number}/attachments": {

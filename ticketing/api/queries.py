@@ -65,6 +65,7 @@ NamedList = RootModel[list[schemas.Named]]
 ExpertList = RootModel[list[schemas.Expert]]
 CommentList = RootModel[list[schemas.Comment]]
 VisitList = RootModel[list[schemas.Visit]]
+CooperationList = RootModel[list[schemas.Cooperation]]
 AttachmentList = RootModel[list[schemas.Attachment]]
 CampaignList = RootModel[list[schemas.Campaign]]
 
@@ -168,6 +169,36 @@ def visits(ticket: Ticket) -> list[schemas.Visit]:
         .limit(MOST_ITEMS)
     )
     return [visit_out(visit, name) for visit, name in db.session.execute(query)]
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def cooperations(ticket: Ticket) -> list[schemas.Cooperation]:
+    """The ticket's cooperations, oldest first, as the ticket page shows them (one query)."""
+    return [
+        schemas.Cooperation(
+            id=o.id,
+            title=o.title,
+            stage=o.stage.value,
+            form=o.cooperation_form,
+            university=o.university.name if o.university else None,
+            intention_date=o.intention_date,
+            intention_fair=o.intention_fair.name if o.intention_fair else None,
+            agreement_number=o.agreement_number,
+            agreement_date=o.agreement_date,
+            agreement_fair=o.agreement_fair.name if o.agreement_fair else None,
+            amount=_money(o.amount),
+            landed_date=o.landed_date,
+            landing_description=o.landing_description,
+            economic_benefit=_money(o.economic_benefit),
+            cost_saving=_money(o.cost_saving),
+            satisfaction=o.satisfaction,
+            abandoned_reason=o.abandoned_reason,
+        )
+        for o in ticket_queries.outcomes_of(ticket)
+    ]
 
 
 def visit_out(visit: Visit, expert: str) -> schemas.Visit:

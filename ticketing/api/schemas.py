@@ -147,6 +147,28 @@ class Visit(Schema):
     agreed: str
 
 
+class Cooperation(Schema):
+    """A cooperation of a resolved problem (合作意向 → 合作协议 → 成果转化落地), amounts in 万元."""
+
+    id: int
+    title: str
+    stage: str = Field(description="intention, agreement, landed or abandoned")
+    form: str = Field(description="The form of cooperation (a code)")
+    university: str | None
+    intention_date: date
+    intention_fair: str | None
+    agreement_number: str | None
+    agreement_date: date | None
+    agreement_fair: str | None
+    amount: str | None = Field(description="万元, a decimal number as text")
+    landed_date: date | None
+    landing_description: str | None
+    economic_benefit: str | None = Field(description="万元, a decimal number as text")
+    cost_saving: str | None = Field(description="万元, a decimal number as text")
+    satisfaction: int | None
+    abandoned_reason: str | None
+
+
 class VisitCreate(Schema):
     visited_on: date
     place: str = Field(max_length=200)

@@ -352,6 +352,12 @@ def add_visit(number: str) -> Response:
     return _json(queries.visit_out(visit, user.name), 201, etag=ticket.version)
 
 
+@bp.get("/tickets/<number>/cooperations")
+def list_cooperations(number: str) -> Response:
+    ticket = _ticket(number)
+    return _json(queries.CooperationList(queries.cooperations(ticket)))
+
+
 # files --------------------------------------------------------------------------------------
 
 
