@@ -285,6 +285,13 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
             "expert: assigned to me, soonest due first", "expert", ["/queue/assigned?sort=due"]
         ),
         Scenario("admin: working-time settings", "admin", ["/admin/working-time"]),
+        Scenario("admin: API, all tickets", "admin", ["/api/v1/tickets?queue=all"]),
+        Scenario("liaison: API, my university's tickets", "liaison", ["/api/v1/tickets"]),
+        Scenario(
+            f"expert: API, ticket with the longest history ({busy})",
+            "expert",
+            [f"/api/v1/tickets/{busy}"],
+        ),  # fmt: skip
         Scenario(
             "admin: filtered queue", "admin", ["/queue/all?state=in_progress&category=tech_upgrade"]
         ),

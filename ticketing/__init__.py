@@ -23,6 +23,7 @@ from ticketing.orgs.views import bp as orgs_bp
 from ticketing.orgs.views import pages as enterprise_pages_bp
 from ticketing.records.views import bp as records_bp
 from ticketing.reports.views import bp as reports_bp
+from ticketing.routing import terms
 from ticketing.search.views import bp as search_bp
 from ticketing.tickets.views import bp as tickets_bp
 from ticketing.webhooks.views import bp as webhooks_bp
@@ -60,4 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.register(app)
     if app.config["ENV"] == "production":
         web.refuse_demo_accounts(app)
+    if not app.testing:
+        # jieba's dictionary (half a second) loads beside the first requests, not in one
+        terms.warm_up()
     return app

@@ -5,10 +5,11 @@ jieba cuts in search mode, so a compound gives its parts as well (数控机床 �
 characters, bare numbers and the stop words below (words every problem uses: 问题, 希望, 企业 …)
 are dropped; Latin words are lower-cased (CNC, PLC, 5G count).
 
-jieba's dictionary takes about half a second to load. The tokenizer is built on first use,
-once per process, behind a lock (never at import, so pages and commands that never route pay
-nothing; a test run pays it once). Fields of expertise are short and few, and are cut again
-for every suggestion: their terms are kept in a small cache per process.
+jieba's dictionary takes about half a second to load. The tokenizer is built once per
+process, behind a lock, never at import: create_app() starts loading it in a background
+thread (warm_up; not under tests), and the first use waits for it if it is not done.
+Fields of expertise are short and few, and are cut again for every suggestion: their terms
+are kept in a small cache per process.
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ def tokenizer() -> jieba.Tokenizer:
                 built.initialize()
                 _tokenizer = built
     return _tokenizer
+
+
+def warm_up() -> None:
+    """Load the tokenizer in the background (a server process calls this at start, so that no
+    person's first routing page waits for the dictionary)."""
+    if _tokenizer is None:
+        threading.Thread(target=tokenizer, name="jieba-warm-up", daemon=True).start()
 
 
 def _keep(word: str) -> bool:
