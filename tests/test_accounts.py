@@ -68,7 +68,7 @@ def test_production_cookies_are_secure(tmp_path, database_url) -> None:  # type:
     config = {
         **app_config(database_url, tmp_path),
         "ENV": "production",
-        "SECRET_KEY": "a-long-random-production-secret",
+        "SECRET_KEY": "a-long-random-production-secret-of-40-bytes",
     }
     settings = create_app(config).config
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
@@ -154,12 +154,21 @@ def test_production_refuses_the_default_secret(tmp_path, database_url) -> None: 
         create_app(config)
 
 
+def test_production_refuses_a_short_secret(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
+    config = {**app_config(database_url, tmp_path), "ENV": "production"}
+    config["SECRET_KEY"] = "x" * 31
+    with pytest.raises(ConfigError, match="32 bytes"):
+        create_app(config)
+    config["SECRET_KEY"] = "密" * 11  # 33 bytes in UTF-8
+    assert create_app(config).config["SECRET_KEY"] == "密" * 11
+
+
 @pytest.mark.no_transaction
 def test_production_refuses_demo_accounts(tmp_path, database_url, app) -> None:  # type: ignore[no-untyped-def]
     config = {
         **app_config(database_url, tmp_path),
         "ENV": "production",
-        "SECRET_KEY": "a-long-random-production-secret",
+        "SECRET_KEY": "a-long-random-production-secret-of-40-bytes",
     }
     create_app(config)  # no demo accounts: starts
     with app.app_context():

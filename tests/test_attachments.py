@@ -72,6 +72,16 @@ def test_download_keeps_the_original_name(make, world, login) -> None:  # type: 
     link = page.split('href="/files/')[1].split('"')[0]
     response = client.get(f"/files/{link}")
     assert response.status_code == 200 and response.data == PDF
-    assert "filename*=UTF-8''%E6%A3%80" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''%E6%A3%80" in disposition
+    # clients that read only the ASCII name get a readable one, not ".pdf"
+    assert f'filename="attachment-{link.split("?")[0]}.pdf"' in disposition
+    assert _upload(client, number, "2026年 test-report 终稿.pdf", PDF).status_code == 303
+    page = client.get(f"/tickets/{number}").get_data(as_text=True)
+    mixed = page.split('href="/files/')[2].split('"')[0]
+    assert (
+        'filename="2026 test-report.pdf"'
+        in client.get(f"/files/{mixed}").headers["Content-Disposition"]
+    )
     assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["X-Content-Type-Options"] == "nosniff"

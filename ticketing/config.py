@@ -124,6 +124,8 @@ def _check(settings: Mapping[str, Any]) -> None:
         not settings["SECRET_KEY"] or settings["SECRET_KEY"] == DEFAULT_SECRET_KEY
     ):
         raise ConfigError("Set SECRET_KEY to a long random value before running in production")
+    if settings["ENV"] == "production" and len(str(settings["SECRET_KEY"]).encode()) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 bytes in production")
     if settings["LOG_LEVEL"] not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL must be one of " + ", ".join(LOG_LEVELS))
     if settings["SQLITE_SYNCHRONOUS"] not in {"FULL", "NORMAL"}:

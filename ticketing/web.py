@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import PurePosixPath
 from typing import ParamSpec, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, current_app, request
 from flask_babel import lazy_gettext as _l
@@ -118,6 +119,21 @@ def admin_required(view: Callable[P, R]) -> Callable[P, R]:
 
 def _request_id_header(response: Response) -> Response:
     response.headers["X-Request-ID"] = request_id()
+    return response
+
+
+def name_the_download(response: Response, name: str, fallback_stem: str) -> Response:
+    """Name a download `name` (RFC 6266: filename* in UTF-8 for every current browser) with a
+    readable ASCII `filename` for the rest: the name's ASCII part, or `fallback_stem` and the
+    name's extension when the name is all Chinese (检测报告.pdf → attachment-12.pdf)."""
+    suffix = "".join(c for c in PurePosixPath(name).suffix if c.isascii() and c.isalnum())
+    stem = "".join(
+        c for c in PurePosixPath(name).stem if c.isascii() and (c.isalnum() or c in "-_. ")
+    ).strip(" .")
+    plain = (stem or fallback_stem) + (f".{suffix}" if suffix else "")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
     return response
 
 

@@ -39,7 +39,7 @@ from ticketing.tickets import fields as action_fields
 from ticketing.tickets import queries as ticket_queries
 from ticketing.tickets import queues, services, transitions
 from ticketing.tickets.models import Ticket
-from ticketing.web import csrf, limiter
+from ticketing.web import csrf, limiter, name_the_download
 from ticketing.workflow import BY_ACTION
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -408,7 +408,7 @@ def download(attachment_id: int) -> Response:
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return name_the_download(response, attachment.original_name, f"attachment-{attachment.id}")
 
 
 # organisations ------------------------------------------------------------------------------

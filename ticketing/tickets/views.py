@@ -46,6 +46,7 @@ from ticketing.tickets.forms import (
     action_form_class,
 )
 from ticketing.tickets.models import Ticket
+from ticketing.web import name_the_download
 from ticketing.workflow import STEP_STAGES
 
 bp = Blueprint("tickets", __name__)
@@ -537,4 +538,4 @@ def download(attachment_id: int) -> Response:
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return name_the_download(response, attachment.original_name, f"attachment-{attachment.id}")
