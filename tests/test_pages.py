@@ -229,6 +229,30 @@ def test_csrf_is_required(app, make, world, login) -> None:  # type: ignore[no-u
     assert state_of(app, number) == "submitted"
 
 
+def test_the_expired_form_redirect_never_leaves_the_site(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
+    """A forged Host header with a Referer to match must not turn “sent back” into an
+    off-site redirect: the answer names a path on this site only."""
+    number = make.ticket(world, "submitted").number
+    admin = login(world.admin)
+    for host, referrer, back in (
+        (
+            "evil.example",
+            "http://evil.example/queue/all?state=submitted",
+            "/queue/all?state=submitted",
+        ),
+        ("localhost", "http://localhost//evil.example/x", "/"),
+        ("localhost", "http://elsewhere.example/queue/all", "/"),
+    ):
+        response = admin.client.post(
+            f"/tickets/{number}/act/route",
+            data={"route-university_id": str(world.u1.id)},
+            headers={"Host": host, "Referer": referrer},
+        )
+        assert response.status_code == 303
+        assert response.headers["Location"] == back, referrer
+    assert state_of(app, number) == "submitted"
+
+
 def test_edit_and_draft(app, make, world, login) -> None:  # type: ignore[no-untyped-def]
     commissioner = login(world.commissioner_a)
     response = send_form(

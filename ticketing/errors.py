@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, flash, g, has_request_context, redirect, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -113,14 +114,22 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 def _flash_back(message: str, status: int) -> Response:
     flash(str(message), "error")
-    target = request.referrer if request.referrer and _same_origin(request.referrer) else "/"
-    response = redirect(target)
+    response = redirect(_back_path())
     response.status_code = 303
     return response
 
 
-def _same_origin(url: str) -> bool:
-    return url.startswith(request.host_url)
+def _back_path() -> str:
+    """Where the page came from, as a path on this site: a Host header the client forged
+    (with a Referer to match) can then never make this an off-site redirect."""
+    referrer = request.referrer or ""
+    if not referrer.startswith(request.host_url):
+        return "/"
+    parts = urlsplit(referrer)
+    path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else "/"
+    if "\\" in path:
+        return "/"
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 ERROR_TITLES = {
