@@ -68,10 +68,26 @@ def test_production_cookies_are_secure(tmp_path, database_url) -> None:  # type:
     config = {
         **app_config(database_url, tmp_path),
         "ENV": "production",
+        "TRUSTED_HOSTS": ["localhost"],
         "SECRET_KEY": "a-long-random-production-secret-of-40-bytes",
     }
     settings = create_app(config).config
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+
+
+def test_production_answers_only_its_own_host_names(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
+    config = {
+        **app_config(database_url, tmp_path),
+        "ENV": "production",
+        "SECRET_KEY": "a-long-random-production-secret-of-40-bytes",
+    }
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
+        create_app(config)
+    app = create_app({**config, "BASE_URL": "https://tickets.example.cn"})
+    assert app.config["TRUSTED_HOSTS"] == ["tickets.example.cn"]
+    client = app.test_client()
+    assert client.get("/login", headers={"Host": "tickets.example.cn"}).status_code == 200
+    assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
 
 
 def test_password_change_signs_out_other_devices(world, login, app) -> None:  # type: ignore[no-untyped-def]
@@ -148,14 +164,22 @@ def test_security_headers(browser) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_production_refuses_the_default_secret(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
-    config = {**app_config(database_url, tmp_path), "ENV": "production"}
+    config = {
+        **app_config(database_url, tmp_path),
+        "ENV": "production",
+        "TRUSTED_HOSTS": ["localhost"],
+    }
     config["SECRET_KEY"] = "dev-only-not-secret"
     with pytest.raises(ConfigError):
         create_app(config)
 
 
 def test_production_refuses_a_short_secret(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
-    config = {**app_config(database_url, tmp_path), "ENV": "production"}
+    config = {
+        **app_config(database_url, tmp_path),
+        "ENV": "production",
+        "TRUSTED_HOSTS": ["localhost"],
+    }
     config["SECRET_KEY"] = "x" * 31
     with pytest.raises(ConfigError, match="32 bytes"):
         create_app(config)
@@ -168,6 +192,7 @@ def test_production_refuses_demo_accounts(tmp_path, database_url, app) -> None: 
     config = {
         **app_config(database_url, tmp_path),
         "ENV": "production",
+        "TRUSTED_HOSTS": ["localhost"],
         "SECRET_KEY": "a-long-random-production-secret-of-40-bytes",
     }
     create_app(config)  # no demo accounts: starts

@@ -108,7 +108,12 @@ def test_flask_demo_reset_empties_and_reloads_and_is_refused_in_production(tmp_p
         == 0
     )
     production = create_app(
-        {**app_config(live_url, tmp_path), "ENV": "production", "SECRET_KEY": "x" * 40}
+        {
+            **app_config(live_url, tmp_path),
+            "ENV": "production",
+            "SECRET_KEY": "x" * 40,
+            "TRUSTED_HOSTS": ["localhost"],
+        }
     )
     with production.app_context():
         db.session.add(Zone(code="ZZ", name="在用的园区"))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
 PACKAGE = Path(__file__).resolve().parent
@@ -92,6 +93,12 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "0") == "1",
         "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 10),
         "BASE_URL": os.environ.get("BASE_URL", "").rstrip("/"),
+        # the host names this site answers to (Flask refuses any other Host header); in
+        # production required, or taken from BASE_URL
+        "TRUSTED_HOSTS": [
+            h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()
+        ]
+        or None,
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "SESSION_COOKIE_HTTPONLY": True,
@@ -113,6 +120,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     # a new ticket may carry up to five files (tickets.forms.FILES_AT_FILING)
     settings["MAX_CONTENT_LENGTH"] = (settings["MAX_ATTACHMENT_MB"] * 5 + 1) * 1024 * 1024
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    if not settings.get("TRUSTED_HOSTS") and settings["BASE_URL"]:
+        settings["TRUSTED_HOSTS"] = [urlsplit(settings["BASE_URL"]).hostname]
     _check(settings)
     return settings
 
@@ -126,6 +135,10 @@ def _check(settings: Mapping[str, Any]) -> None:
         raise ConfigError("Set SECRET_KEY to a long random value before running in production")
     if settings["ENV"] == "production" and len(str(settings["SECRET_KEY"]).encode()) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 bytes in production")
+    if settings["ENV"] == "production" and not settings.get("TRUSTED_HOSTS"):
+        raise ConfigError(
+            "Set TRUSTED_HOSTS (the site's host names, comma-separated) or BASE_URL in production"
+        )
     if settings["LOG_LEVEL"] not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL must be one of " + ", ".join(LOG_LEVELS))
     if settings["SQLITE_SYNCHRONOUS"] not in {"FULL", "NORMAL"}:

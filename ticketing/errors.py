@@ -11,7 +11,7 @@ from flask import Flask, flash, g, has_request_context, redirect, render_templat
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response
 
 from ticketing import db
@@ -84,6 +84,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> tuple[str, int] | HTTPException:
+        if isinstance(exc, SecurityError):  # a Host header not in TRUSTED_HOSTS: no links
+            return exc
         if exc.code in (400, 403, 404, 405, 413, 429):
             return _page(exc.code)
         return exc
