@@ -38,6 +38,7 @@ from alembic import command
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import words  # noqa: E402
+from bench.markdown import put_section  # noqa: E402
 from ticketing import create_app, db  # noqa: E402
 from ticketing.accounts.models import ExpertProfile, RoleGrant, User  # noqa: E402
 from ticketing.cli import alembic_config  # noqa: E402
@@ -327,15 +328,7 @@ def write_section(path: Path, table: str, args: argparse.Namespace) -> None:
             "",
         ]
     )
-    text = path.read_text(encoding="utf-8")
-    if HEADING in text:
-        start = text.index(HEADING)
-        ends = [text.find(mark, start + len(HEADING)) for mark in ("\n## ", "\n### ")]
-        end = min((e for e in ends if e != -1), default=-1)
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
+    put_section(path, HEADING, section)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from sqlalchemy import event, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.markdown import put_section  # noqa: E402
 from ticketing import create_app, db  # noqa: E402
 from ticketing.orgs import queries as org_queries  # noqa: E402
 from ticketing.routing import profiles, queries, terms  # noqa: E402
@@ -176,14 +177,8 @@ def _write(path: Path, table: str, args: argparse.Namespace) -> None:
     text = path.read_text(encoding="utf-8")
     if HEADING not in text:
         text = text.rstrip("\n") + "\n\n" + HEADING + "\n\n" + INTRO + "\n"
-    if heading in text:
-        start = text.index(heading)
-        ends = [text.find(mark, start + len(heading)) for mark in ("\n## ", "\n### ")]
-        end = min((e for e in ends if e != -1), default=-1)
-        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
+    put_section(path, heading, section)
 
 
 if __name__ == "__main__":
