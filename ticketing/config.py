@@ -73,7 +73,10 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "300 per minute"),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "ticketing"),
+        # failed sign-ins per login, whatever the address, before it is locked (moving window;
+        # accounts/throttle.py)
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"),
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
         "SQL_STATS": os.environ.get("SQL_STATS", "0") == "1",
         "PASSWORD_HASH_FAST": False,
@@ -105,10 +108,14 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
-        "LOGIN_IP_RATE_LIMIT": os.environ.get("LOGIN_IP_RATE_LIMIT", "60 per minute"),
+        # sign-in attempts from one address, whatever the login
+        "LOGIN_IP_RATE_LIMIT": os.environ.get("LOGIN_IP_RATE_LIMIT", "30 per minute"),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 12)),
+        # sign-ins (accounts/signins.py): idle and absolute limits, "keep me signed in"
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
+        "SESSION_HOURS": _int("SESSION_HOURS", 12),
+        "REMEMBER_DAYS": _int("REMEMBER_DAYS", 14),
+        "REMEMBER_ALLOWED": os.environ.get("REMEMBER_ALLOWED", "1") != "0",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 200,
@@ -120,6 +127,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
     # a new ticket may carry up to five files (tickets.forms.FILES_AT_FILING)
     settings["MAX_CONTENT_LENGTH"] = (settings["MAX_ATTACHMENT_MB"] * 5 + 1) * 1024 * 1024
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    settings["REMEMBER_COOKIE_DURATION"] = timedelta(days=settings["REMEMBER_DAYS"])
+    settings["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings["SESSION_HOURS"])
     if not settings.get("TRUSTED_HOSTS") and settings["BASE_URL"]:
         settings["TRUSTED_HOSTS"] = [urlsplit(settings["BASE_URL"]).hostname]
     _check(settings)
@@ -138,6 +147,19 @@ def _check(settings: Mapping[str, Any]) -> None:
     if settings["ENV"] == "production" and not settings.get("TRUSTED_HOSTS"):
         raise ConfigError(
             "Set TRUSTED_HOSTS (the site's host names, comma-separated) or BASE_URL in production"
+        )
+    for name in ("SESSION_IDLE_MINUTES", "SESSION_HOURS", "REMEMBER_DAYS"):
+        if settings[name] <= 0:
+            raise ConfigError(f"{name} must be a positive whole number")
+    if (
+        settings["ENV"] == "production"
+        and settings["RATELIMIT_ENABLED"]
+        and str(settings["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+        and os.environ.get("WEB_CONCURRENCY") != "1"
+    ):
+        raise ConfigError(
+            "Sign-in throttling needs counters every worker shares: set RATELIMIT_STORAGE_URI "
+            "to redis://… (or run one worker and say so with WEB_CONCURRENCY=1)"
         )
     if settings["LOG_LEVEL"] not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL must be one of " + ", ".join(LOG_LEVELS))

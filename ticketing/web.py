@@ -18,8 +18,8 @@ from sqlalchemy import exc, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ticketing import db, permissions
+from ticketing.accounts import signins
 from ticketing.accounts.models import User
-from ticketing.accounts.services import load_user
 from ticketing.config import ConfigError
 from ticketing.errors import request_id
 from ticketing.orgs.models import Zone
@@ -36,7 +36,7 @@ login_manager.login_view = "accounts.login"
 login_manager.login_message = _l("Please sign in to see this page.")
 login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
-login_manager.user_loader(load_user)
+login_manager.user_loader(signins.load)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -54,6 +54,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    app.after_request(signins.touch_after_request)
     app.after_request(_security_headers)
     app.after_request(_request_id_header)
     app.context_processor(_layout_context)

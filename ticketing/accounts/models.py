@@ -92,7 +92,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Roles and enterprises can come with the person's own row, in the same statement: the
-    # signed-in user (every request) is loaded with them (accounts.services.USER_BY_ID). For
+    # signed-in user (every request) is loaded with them (accounts.signins.load). For
     # the people a page only names (filer, expert, authors) they are left out, and read on
     # first use.
     role_list: Mapped[str | None] = column_property(
@@ -138,8 +138,9 @@ class User(Base):
             else frozenset()
         )
 
-    # Flask-Login: the id carries a token that changes when the password changes or the
-    # account is disabled, so older session cookies stop working.
+    # Flask-Login: the id names this device's sign-in (accounts.signins), set when the sign-in
+    # begins or is loaded; the person's session token changes when the password changes or
+    # the account is disabled, which ends every sign-in.
     @property
     def is_authenticated(self) -> bool:
         return True
@@ -153,7 +154,10 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        key = getattr(self, "sign_in_key", "")
+        if not key:
+            raise RuntimeError("a sign-in begins with accounts.signins.start()")
+        return str(key)
 
 
 class ExpertProfile(Base):
@@ -185,3 +189,53 @@ class PasswordReset(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class SignIn(Base):
+    """One sign-in on one device, kept on the server: the session cookie (and the "keep me
+    signed in" cookie) carry its id and a secret whose hash only is kept here. Signing out
+    deletes the row, so a copied cookie opens nothing afterwards; a password change or a
+    disabled account ends every sign-in at once (`user_token` no longer matches)."""
+
+    __tablename__ = "sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    # the person's session token when the sign-in began (see User.session_token)
+    user_token: Mapped[str] = mapped_column(String(64))
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    address: Mapped[str] = mapped_column(String(64), default="")
+    agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def device_name(self) -> str:
+        """The browser and system the sign-in came from, in short ("Chrome · Android")."""
+        agent = self.agent
+        browser = next((name for key, name in _BROWSERS if key in agent), "")
+        system = next((name for key, name in _SYSTEMS if key in agent), "")
+        return " · ".join(part for part in (browser, system) if part)
+
+
+# looked for in this order in a User-Agent header (Edge and WeChat also say "Chrome")
+_BROWSERS = (
+    ("MicroMessenger", "WeChat"),
+    ("DingTalk", "DingTalk"),
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("curl/", "curl"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)

@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from ticketing import db, permissions
@@ -102,26 +102,6 @@ def authenticate(login: str, password: str) -> User | None:
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    return user
-
-
-# built once: every request loads the signed-in person with their roles and enterprises
-USER_BY_ID = (
-    select(User)
-    .where(User.id == bindparam("id"))
-    .options(undefer(User.role_list), undefer(User.enterprise_list))
-)
-
-
-def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the id carries the session token (see User.get_id)."""
-    raw_id, _, token = user_id.partition(":")
-    number = row_id(raw_id)
-    if number is None or not token:
-        return None
-    user = db.session.execute(USER_BY_ID, {"id": number}).scalar_one_or_none()
-    if user is None or not user.active or user.session_token != token:
-        return None
     return user
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from flask import (
     Blueprint,
@@ -23,7 +24,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ticketing import writes
-from ticketing.accounts import queries, services
+from ticketing.accounts import queries, services, signins, throttle
 from ticketing.accounts.forms import LoginForm, PasswordForm, UserForm
 from ticketing.accounts.models import Role, User
 from ticketing.errors import RuleViolation
@@ -35,45 +36,59 @@ bp = Blueprint("accounts", __name__)
 log = logging.getLogger(__name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _login_ip_limit() -> str:
     return current_app.config["LOGIN_IP_RATE_LIMIT"]
 
 
-def _login_key() -> str:
-    """Attempts count per client address and login, so one person cannot lock out others."""
-    login = (request.form.get("login") or "").strip().lower()[:60]
-    return f"{get_remote_address()}|{login}"
-
-
-def _limits_enabled() -> bool:
+def _limits_off() -> bool:
     return not current_app.config["RATELIMIT_ENABLED"]
 
 
+REFUSED = _l("The login or password is not right.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, key_func=_login_key, methods=["POST"], exempt_when=_limits_enabled)
-@limiter.limit(_login_ip_limit, methods=["POST"], exempt_when=_limits_enabled)
+@limiter.limit(_login_ip_limit, methods=["POST"], exempt_when=_limits_off)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("tickets.home"))
     form = LoginForm()
+    if not current_app.config["REMEMBER_ALLOWED"]:
+        del form.remember
 
     def sign_in() -> User:
-        user = services.authenticate(form.login.data, form.password.data)
+        typed = form.login.data
+        wait = throttle.locked_for(typed)
+        if wait:  # the same answer, with no password checked, for a login that does not exist
+            log.info("locked sign-in for %r from %s", typed[:60], get_remote_address())
+            raise RuleViolation(
+                "password",
+                _l(
+                    "Too many failed sign-ins for this login. Try again in %(minutes)d "
+                    "minutes, or ask a zone administrator to lift the lock.",
+                    minutes=math.ceil(wait / 60),
+                ),
+            )
+        user = services.authenticate(typed, form.password.data)
         if user is None:
-            log.info("refused sign-in for %r from %s", form.login.data[:60], get_remote_address())
-            raise RuleViolation("password", _l("The login or password is not right."))
+            log.info("refused sign-in for %r from %s", typed[:60], get_remote_address())
+            throttle.failed(typed)
+            raise RuleViolation("password", REFUSED)
+        remember = bool(form.remember.data) if "remember" in form else False
         session.clear()
-        login_user(user, remember=form.remember.data)
+        address, agent = signins.device()
+        signins.start(user, remember=remember, address=address, agent=agent)
+        login_user(user, remember=remember)
         return user
+
+    def signed_in(user: User) -> ResponseReturnValue:
+        target = safe_next(request.args.get("next")) or url_for("tickets.home")
+        return throttle.remember_device(redirect(target), user.login)
 
     return writes.submit(
         form,
         sign_in,
-        done=lambda _user: redirect(safe_next(request.args.get("next")) or url_for("tickets.home")),
+        done=signed_in,
         again=lambda status, _message: (render_template("accounts/login.html", form=form), status),
     )
 
@@ -81,10 +96,41 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    user = current_user._get_current_object()
+    writes.run(lambda: signins.end(user.sign_in_id, user))
     session.clear()
     logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.get("/account/sign-ins")
+@login_required
+def sign_ins() -> str:
+    user = current_user._get_current_object()
+    return render_template(
+        "accounts/sign_ins.html", sign_ins=signins.active(user), current_id=user.sign_in_id
+    )
+
+
+@bp.post("/account/sign-ins/<int(max=2147483647):sign_in_id>/end")
+@login_required
+def end_sign_in(sign_in_id: int) -> Response:
+    user = current_user._get_current_object()
+    if sign_in_id == user.sign_in_id:
+        return logout()
+    if writes.run(lambda: signins.end(sign_in_id, user)):
+        flash(_("That device is signed out."), "success")
+    return redirect(url_for("accounts.sign_ins"))
+
+
+@bp.post("/account/sign-ins/end-others")
+@login_required
+def end_other_sign_ins() -> Response:
+    user = current_user._get_current_object()
+    count = writes.run(lambda: signins.end_all(user, keep=user.sign_in_id))
+    flash(_("Signed out on %(count)d other devices.", count=count), "success")
+    return redirect(url_for("accounts.sign_ins"))
 
 
 @bp.post("/language")
@@ -106,14 +152,17 @@ def account() -> ResponseReturnValue:
     form = PasswordForm()
     user = current_user._get_current_object()
 
+    def change() -> None:
+        services.change_password(user, user, current=form.current.data, new=form.new.data)
+        signins.keep_after_password_change(user)
+
     def changed(_result: None) -> Response:
-        login_user(user)  # a fresh cookie with the new session token
         flash(_("Your password has been changed. Other devices are signed out."), "success")
         return redirect(url_for("accounts.account"))
 
     return writes.submit(
         form,
-        lambda: services.change_password(user, user, current=form.current.data, new=form.new.data),
+        change,
         done=changed,
         again=lambda status, _message: (
             render_template("accounts/account.html", form=form),
@@ -177,6 +226,8 @@ def edit_user(user_id: int | None) -> ResponseReturnValue:
             back=url_for("accounts.users"),
             open_work=queries.open_assignments(user.id) if user else [],
             new_password_url=url_for("password.new_password", user_id=user.id) if user else None,
+            access=_access(user) if user else None,
+            form_user_id=user.id if user else None,
         )
         return page, status
 
@@ -184,3 +235,33 @@ def edit_user(user_id: int | None) -> ResponseReturnValue:
     return writes.submit(
         form, lambda: services.save_user(user, current_user, **data), done=saved, again=again
     )
+
+
+def _access(person: User) -> dict[str, int]:
+    """What the user page shows of a person's sign-ins and failed attempts."""
+    failures, locked = throttle.failures(person.login)
+    return {
+        "sign_ins": len(signins.active(person)),
+        "failures": failures,
+        "locked_minutes": math.ceil(locked / 60),
+    }
+
+
+@bp.post("/admin/users/<int(max=2147483647):user_id>/sign-ins/end")
+@admin_required
+def end_user_sign_ins(user_id: int) -> Response:
+    person = queries.get_user_or_404(user_id)
+    count = writes.run(lambda: signins.end_everywhere(person, current_user))
+    flash(
+        _("%(name)s is signed out on %(count)d devices.", name=person.name, count=count), "success"
+    )
+    return redirect(url_for("accounts.edit_user", user_id=person.id))
+
+
+@bp.post("/admin/users/<int(max=2147483647):user_id>/unlock")
+@admin_required
+def unlock_user(user_id: int) -> Response:
+    person = queries.get_user_or_404(user_id)
+    throttle.lift(person.login)
+    flash(_("%(name)s may sign in again.", name=person.name), "success")
+    return redirect(url_for("accounts.edit_user", user_id=person.id))

@@ -1,0 +1,45 @@
+"""sign-ins kept on the server, one per device (signing out deletes the row)
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-05 00:20:00
+
+Cookies issued before this revision name no sign-in: everyone signs in once more.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+WHEN = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "sign_in",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("secret_hash", sa.String(64), nullable=False),
+        sa.Column("user_token", sa.String(64), nullable=False),
+        sa.Column("remember", sa.Boolean(), nullable=False),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("last_seen_at", WHEN, nullable=False),
+        sa.Column("address", sa.String(64), nullable=False),
+        sa.Column("agent", sa.String(200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name="fk_sign_in_user_id_user", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_sign_in"),
+    )
+    op.create_index("ix_sign_in_user_id", "sign_in", ["user_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_sign_in_user_id", table_name="sign_in")
+    op.drop_table("sign_in")
