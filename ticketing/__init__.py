@@ -11,6 +11,7 @@ from flask import Flask
 from ticketing import cli, db, errors, i18n, logs, web
 from ticketing import config as settings
 from ticketing.accounts.reset_views import bp as password_bp
+from ticketing.accounts.twofactor_views import bp as two_factor_bp
 from ticketing.accounts.views import bp as accounts_bp
 from ticketing.api.token_views import bp as api_tokens_bp
 from ticketing.api.views import bp as api_bp
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(password_bp)
+    app.register_blueprint(two_factor_bp)
     app.register_blueprint(worktime_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(api_bp)

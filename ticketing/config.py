@@ -116,6 +116,8 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "SESSION_HOURS": _int("SESSION_HOURS", 12),
         "REMEMBER_DAYS": _int("REMEMBER_DAYS", 14),
         "REMEMBER_ALLOWED": os.environ.get("REMEMBER_ALLOWED", "1") != "0",
+        # administrators must use the sign-in code (accounts/twofactor.py) before anything else
+        "ADMIN_TWO_FACTOR": os.environ.get("ADMIN_TWO_FACTOR", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 200,

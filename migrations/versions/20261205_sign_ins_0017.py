@@ -1,4 +1,4 @@
-"""sign-ins kept on the server, one per device (signing out deletes the row)
+"""sign-ins kept on the server, one per device (signing out deletes the row); the second factor
 
 Revision ID: 0017
 Revises: 0016
@@ -38,8 +38,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_sign_in"),
     )
     op.create_index("ix_sign_in_user_id", "sign_in", ["user_id"])
+    op.add_column("user", sa.Column("totp_secret", sa.String(64), nullable=True))
+    op.add_column("user", sa.Column("totp_last_step", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    # plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of the table would lose
+    # the unique index on lower(login)
+    op.execute('ALTER TABLE "user" DROP COLUMN totp_last_step')
+    op.execute('ALTER TABLE "user" DROP COLUMN totp_secret')
     op.drop_index("ix_sign_in_user_id", table_name="sign_in")
     op.drop_table("sign_in")

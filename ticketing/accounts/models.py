@@ -89,6 +89,10 @@ class User(Base):
         Boolean, default=False, server_default=false()
     )
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # the second factor (accounts/twofactor.py): a TOTP secret, and the last time step used,
+    # so that a code works once
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Roles and enterprises can come with the person's own row, in the same statement: the

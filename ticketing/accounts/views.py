@@ -24,7 +24,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ticketing import writes
-from ticketing.accounts import queries, services, signins, throttle
+from ticketing.accounts import queries, services, signins, throttle, twofactor
 from ticketing.accounts.forms import LoginForm, PasswordForm, UserForm
 from ticketing.accounts.models import Role, User
 from ticketing.errors import RuleViolation
@@ -45,6 +45,7 @@ def _limits_off() -> bool:
 
 
 REFUSED = _l("The login or password is not right.")
+PENDING = "two_factor"  # the session's note of a right password waiting for its code
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,6 +77,9 @@ def login() -> ResponseReturnValue:
             raise RuleViolation("password", REFUSED)
         remember = bool(form.remember.data) if "remember" in form else False
         session.clear()
+        if user.totp_secret:  # the password was right; the code comes next (twofactor_views)
+            session[PENDING] = {"user": user.id, "remember": remember, "at": int(twofactor.clock())}
+            return user
         address, agent = signins.device()
         signins.start(user, remember=remember, address=address, agent=agent)
         login_user(user, remember=remember)
@@ -83,6 +87,9 @@ def login() -> ResponseReturnValue:
 
     def signed_in(user: User) -> ResponseReturnValue:
         target = safe_next(request.args.get("next")) or url_for("tickets.home")
+        if PENDING in session:
+            session[PENDING] = {**session[PENDING], "next": target}
+            return redirect(url_for("two_factor.code"))
         return throttle.remember_device(redirect(target), user.login)
 
     return writes.submit(
@@ -244,6 +251,7 @@ def _access(person: User) -> dict[str, int]:
         "sign_ins": len(signins.active(person)),
         "failures": failures,
         "locked_minutes": math.ceil(locked / 60),
+        "two_factor": int(bool(person.totp_secret)),
     }
 
 
