@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -64,15 +66,37 @@ def test_sign_out_ends_a_remembered_session(world, browser) -> None:  # type: ig
     assert browser.get("/queue/all").status_code == 302
 
 
-def test_production_cookies_are_secure(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]
+def test_production_cookies_are_secure(tmp_path, database_url, world, app) -> None:  # type: ignore[no-untyped-def]
     config = {
         **app_config(database_url, tmp_path),
         "ENV": "production",
         "TRUSTED_HOSTS": ["localhost"],
         "SECRET_KEY": "a-long-random-production-secret-of-40-bytes",
     }
-    settings = create_app(config).config
+    production = create_app(config)
+    production.extensions["ticketing.db"] = app.extensions["ticketing.db"]  # this test's data
+    settings = production.config
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+    assert settings["SESSION_COOKIE_NAME"] == "__Host-session"
+    # a real sign-in sets both cookies with the prefix's conditions: Secure, Path=/, no Domain
+    client = production.test_client()
+    page = client.get("https://localhost/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "https://localhost/login",
+        data={
+            "login": world.admin.login,
+            "password": "secret-pass-1",
+            "remember": "y",
+            "csrf_token": token,
+        },
+        headers={"Referer": "https://localhost/login"},  # Flask-WTF checks it over HTTPS
+    )
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    for name in ("__Host-session=", "__Host-remember="):
+        line = next((c for c in cookies if c.startswith(name)), "")
+        assert "Secure" in line and "Path=/" in line and "Domain" not in line, line
 
 
 def test_production_answers_only_its_own_host_names(tmp_path, database_url) -> None:  # type: ignore[no-untyped-def]

@@ -126,6 +126,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         settings.update(overrides)
     for cookie in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         settings.setdefault(cookie, settings["ENV"] == "production")
+    if settings["ENV"] == "production":  # __Host-: sent over HTTPS only, to this host only
+        settings.setdefault("SESSION_COOKIE_NAME", "__Host-session")
+        settings.setdefault("REMEMBER_COOKIE_NAME", "__Host-remember")
     # a new ticket may carry up to five files (tickets.forms.FILES_AT_FILING)
     settings["MAX_CONTENT_LENGTH"] = (settings["MAX_ATTACHMENT_MB"] * 5 + 1) * 1024 * 1024
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
