@@ -22,6 +22,7 @@ from flask import Flask
 
 from tests.conftest import Browser, app_config
 from ticketing import create_app
+from ticketing.accounts import services
 from ticketing.cli import alembic_config
 from ticketing.config import ConfigError
 from ticketing.i18n import COOKIE
@@ -235,3 +236,41 @@ def test_two_processes_sharing_redis_count_as_one(tmp_path) -> None:  # type: ig
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+
+
+def test_unknown_and_disabled_logins_cost_the_same_work(world, guarded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The answer's timing cannot tell accounts apart: each refused password costs exactly one
+    password-hash verification, known login or not; a locked login costs none, either way."""
+    verified: list[str] = []
+    hasher = services._hasher
+
+    class Counting:
+        def __init__(self, inner):  # type: ignore[no-untyped-def]
+            self.inner = inner
+
+        def verify(self, hashed, password):  # type: ignore[no-untyped-def]
+            verified.append(password)
+            return self.inner.verify(hashed, password)
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(self.inner, name)
+
+    monkeypatch.setattr(services, "_hasher", lambda: Counting(hasher()))
+    cases = {
+        "known": world.commissioner_b.login,
+        "unknown": "no-such-person",
+        "disabled": world.disabled.login,
+    }
+    costs = {}
+    for label, login in cases.items():
+        verified.clear()
+        assert _attempt(_client(guarded), login, "wrong-guess", "10.11.0.1") == "refused"
+        costs[label] = len(verified)
+    assert costs == {"known": 1, "unknown": 1, "disabled": 1}
+    for label, login in cases.items():
+        for i in range(10):
+            _attempt(_client(guarded), login, f"wrong-{i}", "10.11.0.2")
+        verified.clear()
+        assert _attempt(_client(guarded), login, "wrong-again", "10.11.0.3") == "locked"
+        costs[label] = len(verified)
+    assert costs == {"known": 0, "unknown": 0, "disabled": 0}
