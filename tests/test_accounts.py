@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -304,3 +305,30 @@ def test_disabling_an_expert_with_open_tickets_says_which(make, world, login, ap
     assert "flash-warning" in text
     with app.app_context():
         assert db.session.get(User, world.expert_u1.id).active is False
+
+
+def test_an_old_password_must_be_replaced_when_the_zone_says_so(world, login, app) -> None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        person = db.session.get(User, world.liaison_u1.id)
+        assert person.password_changed_at is not None  # noted when the password was set
+        person.password_changed_at = db.utcnow() - timedelta(days=91)
+        db.session.commit()
+    client = login(world.liaison_u1)
+    assert client.get("/notifications").status_code == 200  # off by default
+    app.config["PASSWORD_MAX_AGE_DAYS"] = 90
+    try:
+        response = client.get("/notifications")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/account")
+        page = client.get("/account").get_data(as_text=True)
+        changed = client.client.post(
+            "/account",
+            data={
+                "csrf_token": hidden_value(page, "csrf_token"),
+                "current": "secret-pass-1",
+                "new": "a-much-better-pass-2026",
+            },
+        )
+        assert changed.status_code == 302
+        assert client.get("/notifications").status_code == 200
+    finally:
+        app.config["PASSWORD_MAX_AGE_DAYS"] = 0

@@ -118,6 +118,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "REMEMBER_ALLOWED": os.environ.get("REMEMBER_ALLOWED", "1") != "0",
         # administrators must use the sign-in code (accounts/twofactor.py) before anything else
         "ADMIN_TWO_FACTOR": os.environ.get("ADMIN_TWO_FACTOR", "0") == "1",
+        # a password older than this many days must be replaced at the next page (0: never;
+        # 等保 asks for periodic change, ASVS advises against forcing it: the zone decides)
+        "PASSWORD_MAX_AGE_DAYS": _int("PASSWORD_MAX_AGE_DAYS", 0),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 200,

@@ -1,4 +1,4 @@
-"""sign-ins kept on the server, one per device (signing out deletes the row); the second factor
+"""sign-ins kept on the server, one per device (signing out deletes the row); the second factor; the password's date
 
 Revision ID: 0017
 Revises: 0016
@@ -8,6 +8,8 @@ Cookies issued before this revision name no sign-in: everyone signs in once more
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -40,11 +42,16 @@ def upgrade() -> None:
     op.create_index("ix_sign_in_user_id", "sign_in", ["user_id"])
     op.add_column("user", sa.Column("totp_secret", sa.String(64), nullable=True))
     op.add_column("user", sa.Column("totp_last_step", sa.Integer(), nullable=True))
+    op.add_column("user", sa.Column("password_changed_at", WHEN, nullable=True))
+    # the clock of PASSWORD_MAX_AGE_DAYS starts at this upgrade for everyone
+    now = sa.bindparam("now", datetime.now(UTC), type_=WHEN)
+    op.execute(sa.text('UPDATE "user" SET password_changed_at = :now').bindparams(now))
 
 
 def downgrade() -> None:
     # plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy of the table would lose
     # the unique index on lower(login)
+    op.execute('ALTER TABLE "user" DROP COLUMN password_changed_at')
     op.execute('ALTER TABLE "user" DROP COLUMN totp_last_step')
     op.execute('ALTER TABLE "user" DROP COLUMN totp_secret')
     op.drop_index("ix_sign_in_user_id", table_name="sign_in")

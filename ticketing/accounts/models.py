@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     cast,
+    event,
     false,
     func,
     inspect,
@@ -93,6 +94,8 @@ class User(Base):
     # so that a code works once
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None]
+    # when the password was last set (PASSWORD_MAX_AGE_DAYS asks for a new one after that long)
+    password_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Roles and enterprises can come with the person's own row, in the same statement: the
@@ -243,3 +246,11 @@ _SYSTEMS = (
     ("Mac OS X", "macOS"),
     ("Linux", "Linux"),
 )
+
+
+@event.listens_for(User.password_hash, "set")
+def _note_password_change(user: User, value: str, old: object, _initiator: object) -> None:
+    """Whoever sets a password (the person, a reset, an administrator, an import), its date is
+    noted (a sign-in that upgrades the hash of the same password puts the date back)."""
+    if value:
+        user.password_changed_at = utcnow()

@@ -3,7 +3,9 @@ at the next sign-in."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -41,8 +43,15 @@ class NewPasswordForm(FlaskForm):
 def _must_change_first() -> Response | None:
     if request.endpoint is None or request.endpoint in OPEN_WHILE_MUST_CHANGE:
         return None  # checked first: a static file never loads the signed-in person
-    if current_user.is_authenticated and current_user.must_change_password:
+    if not current_user.is_authenticated:
+        return None
+    if current_user.must_change_password:
         flash(_("Choose a password of your own before you go on."), "info")
+        return redirect(url_for("accounts.account"))
+    days = current_app.config["PASSWORD_MAX_AGE_DAYS"]
+    changed = current_user.password_changed_at
+    if days and changed and db.utcnow() - changed > timedelta(days=days):
+        flash(_("Your password is older than %(days)d days. Choose a new one.", days=days), "info")
         return redirect(url_for("accounts.account"))
     return None
 

@@ -101,7 +101,9 @@ def authenticate(login: str, password: str) -> User | None:
     except (VerificationError, InvalidHashError):
         return None
     if hasher.check_needs_rehash(user.password_hash):
+        changed = user.password_changed_at  # the same password, only a stronger hash
         user.password_hash = hasher.hash(password)
+        user.password_changed_at = changed
     return user
 
 
