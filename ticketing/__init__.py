@@ -14,6 +14,7 @@ from ticketing.accounts.reset_views import bp as password_bp
 from ticketing.accounts.views import bp as accounts_bp
 from ticketing.api.token_views import bp as api_tokens_bp
 from ticketing.api.views import bp as api_bp
+from ticketing.audit.views import bp as audit_bp
 from ticketing.campaigns.views import bp as campaigns_bp
 from ticketing.challenges.views import bp as challenges_bp
 from ticketing.fairs.views import bp as fairs_bp
@@ -57,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(audit_bp)
     errors.register(app)
     cli.register(app)
     if app.config["ENV"] == "production":

@@ -43,6 +43,7 @@ class Kind(StrEnum):
     WEBHOOK_CHANGED = "webhook_changed"
     EXPORT = "export"
     IMPORT = "import"
+    LOG_PRUNED = "log_pruned"
 
 
 KIND_LABELS = {
@@ -67,6 +68,7 @@ KIND_LABELS = {
     Kind.WEBHOOK_CHANGED: _l("Webhook changed"),
     Kind.EXPORT: _l("Data exported"),
     Kind.IMPORT: _l("Data imported"),
+    Kind.LOG_PRUNED: _l("Old security events deleted"),
 }
 
 SUCCESS = "success"

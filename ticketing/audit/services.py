@@ -83,7 +83,9 @@ def prune(days: int) -> int:
         )
     cutoff = db.utcnow() - timedelta(days=days)
     result = db.session.execute(delete(SecurityEvent).where(SecurityEvent.at < cutoff))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    record(Kind.LOG_PRUNED, detail=f"{count} events older than {days} days deleted")
+    return count
 
 
 def _values(
