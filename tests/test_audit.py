@@ -403,7 +403,7 @@ def test_downloads_hold_the_filtered_list_and_are_logged(app, world, login) -> N
     assert time_cell == "2026-04-01 10:03:00"  # Asia/Shanghai
     assert (login_cell, name) == (world.disabled.login, world.disabled.name)
     assert by == f"{world.admin.login} {world.admin.name}"
-    assert kind in ("账号已停用", "Account disabled") and outcome in ("成功", "Succeeded")
+    assert kind in ("停用账号", "Account disabled") and outcome in ("成功", "Succeeded")
     assert detail == '\'=HYPERLINK("http://evil","x")'  # a formula written as text
     workbook = admin.get("/admin/security-log?kind=account_disabled&format=xlsx")
     assert workbook.status_code == 200
