@@ -9,6 +9,7 @@ from sqlalchemy import engine_from_config, pool
 
 import ticketing.accounts.models  # noqa: F401 - register the tables
 import ticketing.api.models  # noqa: F401
+import ticketing.audit.models  # noqa: F401
 import ticketing.campaigns.models  # noqa: F401
 import ticketing.challenges.models  # noqa: F401
 import ticketing.fairs.models  # noqa: F401

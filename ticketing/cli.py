@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from ticketing import db, demo, writes
 from ticketing.accounts.models import Role, User
 from ticketing.accounts.services import create_account
+from ticketing.audit import services as audit
 from ticketing.config import asset_dir
 from ticketing.errors import DomainError
 from ticketing.imports import columns as import_columns
@@ -53,6 +54,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(rebuild_routing)
     app.cli.add_command(import_file)
     app.cli.add_command(export_file)
+    app.cli.add_command(audit_group)
 
 
 # revisions whose new figures are counted from the data already there: 0008 the fact, reach
@@ -267,6 +269,26 @@ def export_file(entity: str, file: Path, encoding: str) -> None:
     file.write_bytes(data)
     db.session.rollback()
     click.echo(f"Exported {entity} to {file}.")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The security log."""
+
+
+@audit_group.command("prune")
+@with_appcontext
+@click.option(
+    "--days",
+    type=int,
+    default=None,
+    help="Keep the events of this many days (at least 180; default: AUDIT_KEEP_DAYS).",
+)
+def prune_audit(days: int | None) -> None:
+    """Delete the security events older than the days kept, and say how many."""
+    keep = current_app.config["AUDIT_KEEP_DAYS"] if days is None else days
+    count = _run(lambda: audit.prune(keep))
+    click.echo(f"{count} security events older than {keep} days deleted.")
 
 
 def _run(work: Callable[[], T]) -> T:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
 PACKAGE = Path(__file__).resolve().parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+AUDIT_KEEP_DAYS_LEAST = 180  # as ticketing.audit.models.KEEP_DAYS_LEAST and migration 0017
 
 
 def asset_dir(name: str) -> Path:
@@ -95,6 +96,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         # are refused unless allowed (an intranet zone whose receivers are on its own network)
         "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "0") == "1",
         "WEBHOOK_TIMEOUT_SECONDS": _int("WEBHOOK_TIMEOUT_SECONDS", 10),
+        # the security log (ticketing/audit) keeps events this many days, at least 180 (the
+        # database refuses to delete younger ones); `flask audit prune` deletes older ones
+        "AUDIT_KEEP_DAYS": _int("AUDIT_KEEP_DAYS", AUDIT_KEEP_DAYS_LEAST),
         "BASE_URL": os.environ.get("BASE_URL", "").rstrip("/"),
         # the host names this site answers to (Flask refuses any other Host header); in
         # production required, or taken from BASE_URL
@@ -171,5 +175,7 @@ def _check(settings: Mapping[str, Any]) -> None:
         )
     if settings["LOG_LEVEL"] not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL must be one of " + ", ".join(LOG_LEVELS))
+    if settings["AUDIT_KEEP_DAYS"] < AUDIT_KEEP_DAYS_LEAST:
+        raise ConfigError(f"AUDIT_KEEP_DAYS must be at least {AUDIT_KEEP_DAYS_LEAST} days")
     if settings["SQLITE_SYNCHRONOUS"] not in {"FULL", "NORMAL"}:
         raise ConfigError("SQLITE_SYNCHRONOUS must be FULL or NORMAL")

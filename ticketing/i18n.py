@@ -21,6 +21,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from ticketing.accounts.models import ROLE_LABELS
+from ticketing.audit.models import KIND_LABELS, OUTCOME_LABELS
 from ticketing.config import asset_dir
 from ticketing.db import ZONE_TIME, utcnow
 from ticketing.tickets import deadlines
@@ -183,6 +184,8 @@ LABEL_TABLES: dict[str, dict[Any, Any]] = {
     "cooperation_form": COOPERATION_FORM_LABELS,
     "action": ACTION_LABELS,
     "state": STATE_LABELS,
+    "security_event": KIND_LABELS,
+    "outcome": OUTCOME_LABELS,
 }
 
 

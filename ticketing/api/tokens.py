@@ -17,6 +17,8 @@ from sqlalchemy.orm import joinedload, undefer
 from ticketing import db
 from ticketing.accounts.models import User
 from ticketing.api.models import ApiToken
+from ticketing.audit import services as audit
+from ticketing.audit.models import Kind
 from ticketing.errors import NotAllowed, NotFound, RuleViolation
 from ticketing.values import clean_text, row_id
 
@@ -53,6 +55,7 @@ def create_token(actor: User, *, name: str, days: int | None = None) -> tuple[Ap
     )
     db.session.add(token)
     db.session.flush()
+    audit.record(Kind.TOKEN_CREATED, user=actor, detail=_described(token))
     return token, secret
 
 
@@ -64,7 +67,14 @@ def revoke_token(actor: User, token_id: object) -> ApiToken:
         raise NotFound(_l("Token not found"))
     if token.revoked_at is None:
         token.revoked_at = db.utcnow()
+        audit.record(Kind.TOKEN_REVOKED, user=actor, detail=_described(token))
     return token
+
+
+def _described(token: ApiToken) -> str:
+    """How the log names a token: its id, name, prefix and expiry (never the secret)."""
+    expires = f", expires {token.expires_at:%Y-%m-%d}" if token.expires_at else ""
+    return f"token {token.id} “{token.name}” ({token.prefix}…{expires})"
 
 
 def tokens_of(user: User) -> list[ApiToken]:

@@ -148,7 +148,9 @@ def export(entity: str, form: str, viewer: User | None) -> tuple[str, bytes]:
     """(file name, content) of every `entity` row `viewer` may see, in format `form`."""
     keys = [c.key for c in columns.COLUMNS[entity]]
     body = [[row[key] for key in keys] for row in ROWS[entity](viewer)]
-    return _file(entity, form, body, "", explain=False)
+    name, data = _file(entity, form, body, "", explain=False)
+    exports.record_export(name, len(body), viewer)
+    return name, data
 
 
 def template(entity: str, form: str) -> tuple[str, bytes]:

@@ -22,6 +22,8 @@ from ticketing import permissions
 from ticketing.accounts import services as accounts
 from ticketing.accounts.models import User
 from ticketing.accounts.reset import one_time_password
+from ticketing.audit import services as audit
+from ticketing.audit.models import Kind
 from ticketing.imports.checks import Report, check
 from ticketing.imports.reader import Table
 from ticketing.orgs import services as orgs
@@ -58,6 +60,12 @@ def import_table(
         actor.login,
         report.written,
         len({p.row for p in report.problems}),
+    )
+    audit.record(
+        Kind.IMPORT,
+        user=actor,
+        detail=f"{table.entity}: {report.written} rows written, "
+        f"{len({p.row for p in report.problems})} bad rows left out",
     )
     return report
 

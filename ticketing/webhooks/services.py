@@ -15,6 +15,8 @@ from sqlalchemy import delete, select
 
 from ticketing import db
 from ticketing.accounts.models import User
+from ticketing.audit import services as audit
+from ticketing.audit.models import Kind
 from ticketing.errors import NotAllowed, RuleViolation
 from ticketing.notify.models import OutboxMessage
 from ticketing.permissions import is_admin
@@ -69,6 +71,7 @@ def register(actor: User, *, name: str, url: str, events: Iterable[str]) -> Webh
     _apply(hook, name=name, url=url, events=events)
     db.session.add(hook)
     db.session.flush()
+    _note(hook, actor, "created")
     return hook
 
 
@@ -76,6 +79,7 @@ def change(hook: Webhook, actor: User, *, name: str, url: str, events: Iterable[
     _require_admin(actor)
     _apply(hook, name=name, url=url, events=events)
     db.session.flush()
+    _note(hook, actor, "changed")
     return hook
 
 
@@ -84,6 +88,7 @@ def set_active(hook: Webhook, actor: User, *, active: bool) -> Webhook:
     _require_admin(actor)
     hook.active = bool(active)
     db.session.flush()
+    _note(hook, actor, "resumed" if hook.active else "paused")
     return hook
 
 
@@ -91,6 +96,7 @@ def rotate_secret(hook: Webhook, actor: User) -> Webhook:
     _require_admin(actor)
     hook.secret = new_secret_value()
     db.session.flush()
+    _note(hook, actor, "new secret")
     return hook
 
 
@@ -100,6 +106,7 @@ def remove(hook: Webhook, actor: User) -> None:
     deliveries = select(OutboxMessage.id).where(OutboxMessage.webhook_id == hook.id)
     db.session.execute(delete(WebhookAttempt).where(WebhookAttempt.outbox_id.in_(deliveries)))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.webhook_id == hook.id))
+    _note(hook, actor, "deleted")
     db.session.delete(hook)
     db.session.flush()
 
@@ -162,6 +169,12 @@ def _apply(hook: Webhook, *, name: str, url: str, events: Iterable[str]) -> None
     if any(event not in EVENTS for event in chosen):
         raise RuleViolation("events", _("Unknown event."))
     hook.name, hook.url, hook.events = name, url, [e for e in EVENTS if e in chosen]
+
+
+def _note(hook: Webhook, actor: User, what: str) -> None:
+    """The change in the security log, in this transaction (nothing if it rolls back)."""
+    detail = f"webhook {hook.id} {what}: {hook.name} {hook.url} [{', '.join(hook.events)}]"
+    audit.record(Kind.WEBHOOK_CHANGED, user=actor, detail=detail)
 
 
 def _require_admin(actor: User) -> None:

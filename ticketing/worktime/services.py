@@ -16,6 +16,8 @@ from sqlalchemy import ColumnElement, bindparam, delete, func, or_, select, upda
 
 from ticketing import db
 from ticketing.accounts.models import User
+from ticketing.audit import services as audit
+from ticketing.audit.models import Kind
 from ticketing.errors import RuleViolation
 from ticketing.tickets import deadlines
 from ticketing.tickets.models import Ticket
@@ -103,6 +105,11 @@ def save_targets(actor: User, chosen: dict[tuple[str, str], Any]) -> int:
     forget()
     if not changed:
         return 0
+    detail = "time targets: " + ", ".join(
+        f"{step}/{priority} {before.days(step, priority)}→{clean[(step, priority)]}"
+        for step, priority in changed
+    )
+    audit.record(Kind.SETTINGS_CHANGED, user=actor, detail=detail)
     touched = [
         (Ticket.state == deadlines.STATE_OF_STEP[step]) & (Ticket.priority == priority)
         for step, priority in changed
@@ -120,6 +127,8 @@ def set_day(actor: User, day: date, working: bool, name: str) -> int:
         row.working, row.name = working, name
     db.session.flush()
     forget()
+    what = "working day" if working else "day off"
+    _note(actor, f"calendar: {day.isoformat()} {what} {name}".rstrip())
     return recompute(_around(day, day))
 
 
@@ -127,6 +136,7 @@ def remove_day(actor: User, day: date) -> int:
     """Let `day` be what its weekday says again."""
     db.session.execute(delete(CalendarDay).where(CalendarDay.day == day))
     forget()
+    _note(actor, f"calendar: {day.isoformat()} removed")
     return recompute(_around(day, day))
 
 
@@ -140,7 +150,13 @@ def load_official(actor: User, year: int) -> int:
     db.session.add_all(CalendarDay(day=d, working=w, name=n) for d, w, n in days)
     db.session.flush()
     forget()
+    _note(actor, f"calendar: official days of {year} loaded ({len(days)} days)")
     return recompute(_around(first, last))
+
+
+def _note(actor: User, detail: str) -> None:
+    """A settings change in the security log, in the change's transaction."""
+    audit.record(Kind.SETTINGS_CHANGED, user=actor, detail=detail)
 
 
 def _around(first: date, last: date) -> ColumnElement[bool]:

@@ -1,0 +1,1 @@
+"""The security audit trail: sign-ins, account and settings changes, tokens, exports, imports."""
