@@ -15,6 +15,7 @@ from ticketing.accounts.twofactor_views import bp as two_factor_bp
 from ticketing.accounts.views import bp as accounts_bp
 from ticketing.api.token_views import bp as api_tokens_bp
 from ticketing.api.views import bp as api_bp
+from ticketing.audit import services as audit
 from ticketing.audit.views import bp as audit_bp
 from ticketing.campaigns.views import bp as campaigns_bp
 from ticketing.challenges.views import bp as challenges_bp
@@ -62,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(audit_bp)
     errors.register(app)
+    app.after_request(audit.note_refusals)
     cli.register(app)
     if app.config["ENV"] == "production":
         web.refuse_demo_accounts(app)

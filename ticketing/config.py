@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
 PACKAGE = Path(__file__).resolve().parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-AUDIT_KEEP_DAYS_LEAST = 180  # as ticketing.audit.models.KEEP_DAYS_LEAST and migration 0017
+AUDIT_KEEP_DAYS_LEAST = 180  # as ticketing.audit.models.KEEP_DAYS_LEAST and migration 0018
 
 
 def asset_dir(name: str) -> Path:

@@ -92,6 +92,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> Response:
+        g.forged_request = True  # for the security log (audit.services.note_refusals)
         return _flash_back(_l("The form expired. Please send it again."), 400)
 
     @app.errorhandler(500)

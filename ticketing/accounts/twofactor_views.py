@@ -26,6 +26,8 @@ from wtforms.validators import DataRequired, Length
 from ticketing import permissions, writes
 from ticketing.accounts import queries, signins, throttle, twofactor
 from ticketing.accounts.views import PENDING, _limits_off, _login_ip_limit
+from ticketing.audit import services as audit
+from ticketing.audit.models import FAILURE, Kind
 from ticketing.errors import RuleViolation
 from ticketing.web import admin_required, limiter, zone_name
 
@@ -87,14 +89,20 @@ def code() -> ResponseReturnValue:
     def check() -> None:
         assert user is not None
         if throttle.locked_for(user.login) or not user.active:
+            audit.record_now(Kind.SIGN_IN_FAILED, user=user, outcome=FAILURE, detail="locked")
             raise RuleViolation("code", _l("Too many failed sign-ins. Sign in again later."))
         if not twofactor.use_code(user, form.code.data):
-            throttle.failed(user.login)
+            audit.record_now(
+                Kind.SIGN_IN_FAILED, user=user, outcome=FAILURE, detail="wrong sign-in code"
+            )
+            if throttle.failed(user.login):
+                audit.record_now(Kind.LOCKED_OUT, user=user, outcome=FAILURE)
             raise RuleViolation("code", twofactor.WRONG_CODE)
         session.clear()
         address, agent = signins.device()
         signins.start(user, remember=pending.get("remember", False), address=address, agent=agent)
         login_user(user, remember=pending.get("remember", False))
+        audit.record(Kind.SIGN_IN, user=user, detail="with sign-in code")
 
     def signed_in(_result: None) -> ResponseReturnValue:
         assert user is not None
@@ -124,8 +132,10 @@ def settings() -> ResponseReturnValue:
     def change() -> None:
         if user.totp_secret:
             twofactor.disable(user, user, code=form.code.data)
+            audit.record(Kind.TWO_FACTOR_DISABLED, user=user)
         else:
             twofactor.enable(user, user, secret=secret, code=form.code.data)
+            audit.record(Kind.TWO_FACTOR_ENABLED, user=user)
 
     def changed(_result: None) -> Response:
         session.pop(ENROLLING, None)
@@ -157,7 +167,12 @@ def settings() -> ResponseReturnValue:
 def reset(user_id: int) -> Response:
     person = queries.get_user_or_404(user_id)
     assert person is not None
-    writes.run(lambda: twofactor.disable(person, current_user))
+
+    def turn_off() -> None:
+        twofactor.disable(person, current_user)
+        audit.record(Kind.TWO_FACTOR_DISABLED, user=person, actor=current_user)
+
+    writes.run(turn_off)
     flash(
         _("The sign-in code of %(name)s is off; they can turn it on again.", name=person.name),
         "success",

@@ -27,6 +27,8 @@ from ticketing import writes
 from ticketing.accounts import queries, services, signins, throttle, twofactor
 from ticketing.accounts.forms import LoginForm, PasswordForm, UserForm
 from ticketing.accounts.models import Role, User
+from ticketing.audit import services as audit
+from ticketing.audit.models import FAILURE, Kind
 from ticketing.errors import RuleViolation
 from ticketing.i18n import COOKIE, LOCALES
 from ticketing.orgs import queries as org_queries
@@ -62,6 +64,7 @@ def login() -> ResponseReturnValue:
         wait = throttle.locked_for(typed)
         if wait:  # the same answer, with no password checked, for a login that does not exist
             log.info("locked sign-in for %r from %s", typed[:60], get_remote_address())
+            audit.record_now(Kind.SIGN_IN_FAILED, login=typed, outcome=FAILURE, detail="locked")
             raise RuleViolation(
                 "password",
                 _l(
@@ -73,7 +76,9 @@ def login() -> ResponseReturnValue:
         user = services.authenticate(typed, form.password.data)
         if user is None:
             log.info("refused sign-in for %r from %s", typed[:60], get_remote_address())
-            throttle.failed(typed)
+            audit.record_now(Kind.SIGN_IN_FAILED, login=typed, outcome=FAILURE)
+            if throttle.failed(typed):
+                audit.record_now(Kind.LOCKED_OUT, login=typed, outcome=FAILURE)
             raise RuleViolation("password", REFUSED)
         remember = bool(form.remember.data) if "remember" in form else False
         session.clear()
@@ -83,6 +88,7 @@ def login() -> ResponseReturnValue:
         address, agent = signins.device()
         signins.start(user, remember=remember, address=address, agent=agent)
         login_user(user, remember=remember)
+        audit.record(Kind.SIGN_IN, user=user, detail="kept signed in" if remember else "")
         return user
 
     def signed_in(user: User) -> ResponseReturnValue:
@@ -104,7 +110,12 @@ def login() -> ResponseReturnValue:
 @login_required
 def logout() -> Response:
     user = current_user._get_current_object()
-    writes.run(lambda: signins.end(user.sign_in_id, user))
+
+    def sign_out() -> None:
+        signins.end(user.sign_in_id, user)
+        audit.record(Kind.SIGN_OUT, user=user)
+
+    writes.run(sign_out)
     session.clear()
     logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
     flash(_("You have signed out."), "info")
@@ -126,7 +137,14 @@ def end_sign_in(sign_in_id: int) -> Response:
     user = current_user._get_current_object()
     if sign_in_id == user.sign_in_id:
         return logout()
-    if writes.run(lambda: signins.end(sign_in_id, user)):
+
+    def end() -> bool:
+        ended = signins.end(sign_in_id, user)
+        if ended:
+            audit.record(Kind.SESSION_ENDED, user=user, detail="one device")
+        return ended
+
+    if writes.run(end):
         flash(_("That device is signed out."), "success")
     return redirect(url_for("accounts.sign_ins"))
 
@@ -135,7 +153,13 @@ def end_sign_in(sign_in_id: int) -> Response:
 @login_required
 def end_other_sign_ins() -> Response:
     user = current_user._get_current_object()
-    count = writes.run(lambda: signins.end_all(user, keep=user.sign_in_id))
+
+    def end() -> int:
+        count = signins.end_all(user, keep=user.sign_in_id)
+        audit.record(Kind.SESSION_ENDED, user=user, detail=f"{count} other devices")
+        return count
+
+    count = writes.run(end)
     flash(_("Signed out on %(count)d other devices.", count=count), "success")
     return redirect(url_for("accounts.sign_ins"))
 
@@ -162,6 +186,7 @@ def account() -> ResponseReturnValue:
     def change() -> None:
         services.change_password(user, user, current=form.current.data, new=form.new.data)
         signins.keep_after_password_change(user)
+        audit.record(Kind.PASSWORD_CHANGED, user=user)
 
     def changed(_result: None) -> Response:
         flash(_("Your password has been changed. Other devices are signed out."), "success")
@@ -239,9 +264,32 @@ def edit_user(user_id: int | None) -> ResponseReturnValue:
         return page, status
 
     data = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-    return writes.submit(
-        form, lambda: services.save_user(user, current_user, **data), done=saved, again=again
-    )
+
+    def save() -> User:
+        before = (user.active, sorted(user.roles)) if user is not None else None
+        person = services.save_user(user, current_user, **data)
+        _record_account_change(person, before, password_given=bool(data.get("password")))
+        return person
+
+    return writes.submit(form, save, done=saved, again=again)
+
+
+def _record_account_change(
+    person: User, before: tuple[bool, list[str]] | None, *, password_given: bool
+) -> None:
+    roles = ",".join(sorted(person.roles))
+    if before is None:
+        kind, detail = Kind.ACCOUNT_CREATED, f"roles: {roles}"
+    elif before[0] and not person.active:
+        kind, detail = Kind.ACCOUNT_DISABLED, ""
+    elif person.active and not before[0]:
+        kind, detail = Kind.ACCOUNT_ENABLED, ""
+    else:
+        was = ",".join(before[1])
+        kind, detail = Kind.ACCOUNT_CHANGED, f"roles: {was} → {roles}" if was != roles else ""
+    if password_given:
+        detail = (detail + "; " if detail else "") + "new password given"
+    audit.record(kind, user=person, actor=current_user, detail=detail)
 
 
 def _access(person: User) -> dict[str, int]:
@@ -259,7 +307,13 @@ def _access(person: User) -> dict[str, int]:
 @admin_required
 def end_user_sign_ins(user_id: int) -> Response:
     person = queries.get_user_or_404(user_id)
-    count = writes.run(lambda: signins.end_everywhere(person, current_user))
+
+    def end() -> int:
+        count = signins.end_everywhere(person, current_user)
+        audit.record(Kind.SESSION_ENDED, user=person, actor=current_user, detail=f"{count} devices")
+        return count
+
+    count = writes.run(end)
     flash(
         _("%(name)s is signed out on %(count)d devices.", name=person.name, count=count), "success"
     )
@@ -271,5 +325,6 @@ def end_user_sign_ins(user_id: int) -> Response:
 def unlock_user(user_id: int) -> Response:
     person = queries.get_user_or_404(user_id)
     throttle.lift(person.login)
+    writes.run(lambda: audit.record(Kind.UNLOCKED, user=person, actor=current_user))
     flash(_("%(name)s may sign in again.", name=person.name), "success")
     return redirect(url_for("accounts.edit_user", user_id=person.id))

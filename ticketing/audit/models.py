@@ -1,6 +1,6 @@
 """A security event: who did what, from where, when, and whether it worked.
 
-The table is append-only in the database (migration 0017): an UPDATE is always refused, a
+The table is append-only in the database (migration 0018): an UPDATE is always refused, a
 DELETE is refused for events younger than KEEP_DAYS_LEAST, so that the trail can neither be
 edited nor cut short from the application, only pruned of old events.
 """
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ticketing.config import AUDIT_KEEP_DAYS_LEAST as KEEP_DAYS_LEAST
 from ticketing.db import Base, utcnow
 
-# KEEP_DAYS_LEAST: the database refuses to delete younger events (migration 0017's triggers)
+# KEEP_DAYS_LEAST: the database refuses to delete younger events (migration 0018's triggers)
 __all__ = ["KEEP_DAYS_LEAST", "Kind", "SecurityEvent"]
 
 
@@ -44,6 +44,9 @@ class Kind(StrEnum):
     EXPORT = "export"
     IMPORT = "import"
     LOG_PRUNED = "log_pruned"
+    ACCESS_REFUSED = "access_refused"
+    FORGED_REQUEST = "forged_request"
+    THROTTLED = "throttled"
 
 
 KIND_LABELS = {
@@ -56,8 +59,8 @@ KIND_LABELS = {
     Kind.PASSWORD_CHANGED: _l("Password changed"),
     Kind.PASSWORD_RESET_REQUESTED: _l("Password reset asked for"),
     Kind.PASSWORD_RESET: _l("Password reset"),
-    Kind.TWO_FACTOR_ENABLED: _l("Two-step sign-in turned on"),
-    Kind.TWO_FACTOR_DISABLED: _l("Two-step sign-in turned off"),
+    Kind.TWO_FACTOR_ENABLED: _l("Sign-in code turned on"),
+    Kind.TWO_FACTOR_DISABLED: _l("Sign-in code turned off"),
     Kind.ACCOUNT_CREATED: _l("Account created"),
     Kind.ACCOUNT_CHANGED: _l("Account changed"),
     Kind.ACCOUNT_DISABLED: _l("Account disabled"),
@@ -69,6 +72,9 @@ KIND_LABELS = {
     Kind.EXPORT: _l("Data exported"),
     Kind.IMPORT: _l("Data imported"),
     Kind.LOG_PRUNED: _l("Old security events deleted"),
+    Kind.ACCESS_REFUSED: _l("Access refused"),
+    Kind.FORGED_REQUEST: _l("Form without a valid token"),
+    Kind.THROTTLED: _l("Too many requests"),
 }
 
 SUCCESS = "success"

@@ -17,9 +17,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from flask import has_request_context
+from flask import g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from sqlalchemy import delete, event, insert
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -27,6 +28,7 @@ from ticketing import db
 from ticketing.audit.models import (
     ADDRESS_MAX,
     DETAIL_MAX,
+    FAILURE,
     KEEP_DAYS_LEAST,
     LOGIN_MAX,
     OUTCOMES,
@@ -73,6 +75,26 @@ def record_now(
         session.info.setdefault(PENDING, []).append((factory, values))
     else:
         _write(factory, [values])
+
+
+def note_refusals(response: Any) -> Any:
+    """After each request: a form without a valid CSRF token, a refused permission (403) and a
+    throttled request (429) go into the security log, with the path asked for."""
+    if g.get("forged_request"):
+        kind = Kind.FORGED_REQUEST
+    elif response.status_code == 403:
+        kind = Kind.ACCESS_REFUSED
+    elif response.status_code == 429:
+        kind = Kind.THROTTLED
+    else:
+        return response
+    user = current_user if current_user and current_user.is_authenticated else None
+    detail = f"{request.method} {request.path}"
+    try:
+        record_now(kind, user=user, outcome=FAILURE, detail=detail)
+    except Exception:  # the refusal is answered whatever happens to its note
+        log.exception("could not note a refusal in the security log")
+    return response
 
 
 def prune(days: int) -> int:
