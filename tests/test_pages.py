@@ -299,3 +299,23 @@ def test_new_ticket_refuses_another_enterprise(app, world, login) -> None:  # ty
         ),
     )
     assert response.status_code == 422
+
+
+def test_every_form_has_a_cap_on_its_fields_and_size(world, login) -> None:  # type: ignore[no-untyped-def]
+    client = login(world.commissioner_a)
+    token = client.token("/account")
+    many = "&".join([f"csrf_token={token}"] + [f"f{i}=x" for i in range(1000)])
+    urlencoded = "application/x-www-form-urlencoded"
+    assert client.client.post("/account", data=many, content_type=urlencoded).status_code == 413
+    multipart = {f"f{i}": "x" for i in range(1000)} | {"csrf_token": token}
+    assert (
+        client.client.post(
+            "/account", data=multipart, content_type="multipart/form-data"
+        ).status_code
+        == 413
+    )
+    big = {"csrf_token": token, "current": "x" * 600_000, "new": "y"}
+    assert client.client.post("/account", data=big).status_code == 413
+    # an ordinary form goes through
+    ordinary = {"csrf_token": token, "current": "wrong-one-1", "new": "another-pass-2026"}
+    assert client.client.post("/account", data=ordinary).status_code == 422

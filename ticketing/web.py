@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:  # behind that many reverse proxies: take the client address they pass on
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.before_request(_refuse_large_forms)
     app.before_request(_refuse_nul)
     app.before_request(todos.forget_counts)
     csrf.init_app(app)
@@ -58,6 +59,18 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.after_request(_request_id_header)
     app.context_processor(_layout_context)
+
+
+def _refuse_large_forms() -> None:
+    """Werkzeug caps the parts of a multipart form (MAX_FORM_PARTS) and their memory, but not
+    an ordinary url-encoded form: give it the same two limits, before it is parsed."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return
+    config = current_app.config
+    if (request.content_length or 0) > config["MAX_FORM_MEMORY_SIZE"]:
+        abort(413)
+    if sum(1 for _ in request.form.items(multi=True)) > config["MAX_FORM_PARTS"]:
+        abort(413)
 
 
 def _refuse_nul() -> None:
