@@ -130,6 +130,8 @@ def touch_after_request(response):  # type: ignore[no-untyped-def]
     sign_in_id = g.pop("sign_in_touch", None)
     if sign_in_id is not None and response.status_code < 500:
         try:
+            # what the view did not commit is dropped here, as the session's close would
+            db.session.rollback()
             db.session.execute(
                 update(SignIn).where(SignIn.id == sign_in_id).values(last_seen_at=clock())
             )
