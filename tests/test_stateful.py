@@ -375,6 +375,19 @@ class Work(RuleBasedStateMachine):
                 actor, action = data.draw(st.sampled_from(possible))
             self._perform(model, action, actor, self._data(action, data.draw))
 
+    @rule(which=st.integers(0, 50), data=st.data())
+    @in_app
+    def act_in_the_right_state_as_the_wrong_person(self, which: int, data: Any) -> None:
+        """Every action the ticket's state allows, by everyone the table does not name for it
+        (the refusals that matter most): each must be refused and change nothing."""
+        model = self.tickets[which % len(self.tickets)]
+        for t in TRANSITIONS:
+            if t.beside or model.state not in t.sources:
+                continue
+            for name in PEOPLE:
+                if not table_allows(self.people[name], t.action, model):
+                    assert not self._perform(model, t.action, name, self._data(t.action, data.draw))
+
     @rule(actor=st.sampled_from(PEOPLE), which=st.integers(0, 50), internal=st.booleans())
     @in_app
     def comment(self, actor: str, which: int, internal: bool) -> None:
@@ -496,7 +509,7 @@ def test_random_work_keeps_history_versions_and_visibility(app: Flask, make: Fac
     run_state_machine_as_test(
         Work,
         settings=settings(
-            max_examples=25,
+            max_examples=20,
             stateful_step_count=20,
             deadline=None,
             phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking: minutes
