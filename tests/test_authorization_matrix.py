@@ -19,6 +19,7 @@ No cell may answer 500. The test prints one line starting with AUTHZ-MATRIX:.
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -294,13 +295,18 @@ def outcome(response: Any, method: str, api: bool) -> str:
     return str(status)
 
 
-def call(actor: Actor, method: str, url: str, endpoint: str, row: Row, objects: Objects) -> Any:
+def call(
+    actor: Actor, method: str, url: str, endpoint: str, row: Row, objects: Objects, via: str
+) -> Any:
+    """One request; an API call goes `via` the actor's "token" or their session "cookie"
+    (with the CSRF header a cookie call needs for a write)."""
     body = row.body(objects) if row.body else {}
     if url.startswith("/api/"):
-        headers = actor.api._headers(None) if actor.api else {}
+        by_token = via == "token" and actor.api is not None
+        headers = actor.api._headers(None) if by_token else {"X-CSRFToken": actor.csrf}
         if objects.number and method != "GET":
             headers["If-Match"] = f'"{objects.version()}"'
-        client = actor.api.client if actor.api else actor.web.client
+        client = actor.api.client if by_token else actor.web.client
         if method == "GET":
             return client.get(url, headers=headers)
         return client.open(url, method=method, json=body, headers=headers)
@@ -576,7 +582,7 @@ def test_authorization_matrix(app: Flask, world, objects: Objects) -> None:  # t
     actors = _actors(app, world)
     connection = _connection(app)
     failures: list[str] = []
-    leaks = cells = 0
+    leaks = cells = api_cells = 0
     tried = set()
     for endpoint, method, rule in routes(app):
         entry = ROUTES.get((endpoint, method))
@@ -585,13 +591,15 @@ def test_authorization_matrix(app: Flask, world, objects: Objects) -> None:  # t
             continue
         url = url_of(rule, objects, entry.use)
         tried.add((rule.rule, method))
-        for name, actor in actors.items():
+        ways = ("token", "cookie") if url.startswith("/api/") else ("page",)
+        api_cells += len(ways) - 1
+        for (name, actor), via in itertools.product(actors.items(), ways):
             expected = entry.expect[name]
             refused_write = method != "GET" and expected != OK
             savepoint = connection.begin_nested()
             try:
                 before = snapshot(app) if refused_write else None
-                response = call(actor, method, url, endpoint, entry, objects)
+                response = call(actor, method, url, endpoint, entry, objects, via)
                 got = outcome(response, method, url.startswith("/api/"))
                 cells += 1
                 problem = judge(response, got, expected, has_body=entry.body is not None)
@@ -599,12 +607,14 @@ def test_authorization_matrix(app: Flask, world, objects: Objects) -> None:  # t
                     problem = f"refused ({got}) but the database changed"
                 if problem:
                     leaks += expected != OK and got == OK or "database" in problem
-                    failures.append(f"{method} {url} as {name}: {problem}")
+                    failures.append(f"{method} {url} as {name} ({via}): {problem}")
             finally:
                 savepoint.rollback()
+    grid = len(tried) * len(actors)
     print(
-        f"\nAUTHZ-MATRIX: {len(tried)} routes × {len(actors)} actors = {cells} cells, "
-        f"{leaks} leaks, {len(failures)} failures"
+        f"\nAUTHZ-MATRIX: {len(tried)} routes × {len(actors)} actors = {grid} cells, "
+        f"{leaks} leaks, {len(failures)} failures ({cells} requests: the API cells "
+        "by token and again by session cookie)"
     )
-    assert cells == len(tried) * len(actors)
+    assert cells == (len(tried) + api_cells) * len(actors)
     assert not failures, "\n".join(failures)
