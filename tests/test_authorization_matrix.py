@@ -5,15 +5,24 @@ route the app registers without a row here fails the test ("add it to the table"
 does a row whose route is gone, so that no new page, form or API call slips in unreviewed.
 
 Each row maps every actor to the answer they must get on a real object of the world:
-  OK     allowed: 2xx, or a 3xx that is not the sign-in page (for a POST with an empty
-         body anything but 403/404/500: a 400/409/422 for the missing fields is fine)
+  OK     allowed: 2xx, or a 3xx that is not the sign-in page (for a write with an empty
+         body anything but 403/404/500: a 400/409/422 for the missing fields is fine; with
+         the row's valid `body`, a real success, below 400)
   DENY   403: the actor sees the object but may not do this
   HIDE   404: the actor may not see the object (the visibility rule)
   LOGIN  anonymous (or a disabled account's old session): the sign-in page, 401 on /api/
   BACK   a redirect back with an error message, nothing done (a form that names someone
          else's token or saved search answers "not found" this way)
 A refused POST (DENY, HIDE, LOGIN) must also leave every row of every table as it was.
-No cell may answer 500. The test prints one line starting with AUTHZ-MATRIX:.
+No cell may answer 500. API rows are tried with the actor's token and again with their
+session cookie (and CSRF header). The test prints one line starting with AUTHZ-MATRIX:.
+
+Adding a route: add a row `("blueprint.endpoint", "METHOD"): row(ok=(...), deny=(...))` (or
+one of ADMIN_ONLY, SIGNED, PUBLIC, SEES_TICKET); `others` is what the remaining signed-in
+actors get (HIDE by default), `outside` what anonymous and the disabled account get (LOGIN).
+A new URL argument needs a value in BY_ARGUMENT (or BY_ENDPOINT), taken from `objects`; for
+a write whose refusal matters, give `body=` a valid body so that only the permission check
+stands between a refused actor and the change.
 """
 
 from __future__ import annotations
