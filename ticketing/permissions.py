@@ -220,6 +220,8 @@ def can(user: User, action: str, ticket: Ticket) -> bool:
     """Actions outside the transition table."""
     if not user.is_active:
         return False
+    if ticket.state == State.DRAFT and not holds(user, Who.FILER, ticket):
+        return False  # a draft is its filer's alone, whoever asks (an administrator too)
     if action == "edit":
         return ticket.state in (State.DRAFT, State.SUBMITTED) and (
             holds(user, Who.FILER, ticket)
