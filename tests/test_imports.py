@@ -301,7 +301,7 @@ def target(tmp_path):  # type: ignore[no-untyped-def]
     with app.app_context():
         root = writes.run(
             lambda: create_account(
-                login="root", name="管理员", password="root-pass-123", roles=["admin"]
+                login="root", name="管理员", password="cedar-lantern-4417", roles=["admin"]
             )
         )
         writes.run(lambda: save_place(Park, None, root, name="高新园区"))

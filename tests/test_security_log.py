@@ -145,3 +145,20 @@ def test_refusals_are_noted(world, login, app) -> None:  # type: ignore[no-untyp
     assert forged.status_code == 303
     events = [(e[0], e[2], e[5], e[6]) for e in _log(app, start) if e[0] != "sign_in"]
     assert events == [("forged_request", world.commissioner_a.id, "failure", "POST /account")]
+
+
+def test_password_resets_are_noted(world, login, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")  # the link goes to the outbox
+    start = _last_id(app)
+    browser = Browser(app.test_client())
+    browser.post(
+        "/password/forgot", {"login": world.liaison_u1.login}, token_from="/password/forgot"
+    )
+    admin = login(world.admin)
+    url = f"/admin/users/{world.liaison_u1.id}"
+    assert admin.post(f"{url}/new-password", token_from=url).status_code == 200
+    events = [(e[0], e[1], e[3], e[6]) for e in _log(app, start) if e[0] != "sign_in"]
+    assert events == [
+        ("password_reset_requested", world.liaison_u1.login, None, ""),
+        ("password_reset", world.liaison_u1.login, world.admin.id, "by an administrator"),
+    ]

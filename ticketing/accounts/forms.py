@@ -19,6 +19,11 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ticketing.accounts.models import ROLE_LABELS, Role
 
+PASSWORD_HINT = _l(
+    "At least 8 characters, not your login or name, not a common password. "
+    "A few unrelated words are easy to remember and hard to guess."
+)
+
 
 class LoginForm(FlaskForm):
     login = StringField(
@@ -42,6 +47,7 @@ class PasswordForm(FlaskForm):
         _l("New password"),
         [DataRequired(), Length(min=8, max=128)],
         render_kw={"autocomplete": "new-password"},
+        description=PASSWORD_HINT,
     )
 
 

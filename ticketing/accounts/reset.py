@@ -89,8 +89,8 @@ def reset_with_link(token: str, new: str) -> User:
     reset = _valid_reset(token)
     if reset is None:
         raise RuleViolation(None, _l("This link has expired or was used. Ask for a new one."))
-    check_password_rules(new or "", "new")
     person = reset.user
+    check_password_rules(new or "", "new", login=person.login, name=person.name, email=person.email)
     person.password_hash = hash_password(new)
     person.session_token = new_session_token()
     person.must_change_password = False

@@ -17,7 +17,10 @@ from wtforms.validators import DataRequired, Length
 
 from ticketing import db, writes
 from ticketing.accounts import reset
+from ticketing.accounts.forms import PASSWORD_HINT
 from ticketing.accounts.models import User
+from ticketing.audit import services as audit
+from ticketing.audit.models import Kind
 from ticketing.web import admin_required, limiter
 
 bp = Blueprint("password", __name__)
@@ -36,6 +39,7 @@ class NewPasswordForm(FlaskForm):
         _l("New password"),
         [DataRequired(), Length(min=8, max=128)],
         render_kw={"autocomplete": "new-password"},
+        description=PASSWORD_HINT,
     )
 
 
@@ -65,9 +69,13 @@ def forgot() -> ResponseReturnValue:
         flash(_("If the account has an e-mail address, a link is on its way."), "success")
         return redirect(url_for("accounts.login"))
 
+    def ask() -> None:
+        reset.request_reset(form.login.data)
+        audit.record(Kind.PASSWORD_RESET_REQUESTED, login=form.login.data)
+
     return writes.submit(
         form,
-        lambda: reset.request_reset(form.login.data),
+        ask,
         done=sent,
         again=lambda status, _message: (
             render_template("accounts/forgot.html", form=form, mail_on=reset.mail_is_on()),
@@ -86,9 +94,14 @@ def with_link(token: str) -> ResponseReturnValue:
         flash(_("Your password has been changed. Sign in with it."), "success")
         return redirect(url_for("accounts.login"))
 
+    def change() -> User:
+        person = reset.reset_with_link(token, form.new.data)
+        audit.record(Kind.PASSWORD_RESET, user=person, detail="e-mail link")
+        return person
+
     return writes.submit(
         form,
-        lambda: reset.reset_with_link(token, form.new.data),
+        change,
         done=changed,
         again=lambda status, _message: (
             render_template("accounts/reset.html", form=form),
@@ -104,5 +117,11 @@ def new_password(user_id: int) -> tuple[str, int]:
     if not FlaskForm().validate():
         abort(400)
     admin = current_user._get_current_object()
-    password = writes.run(lambda: reset.give_new_password(person, admin))
+
+    def give() -> str:
+        password = reset.give_new_password(person, admin)
+        audit.record(Kind.PASSWORD_RESET, user=person, actor=admin, detail="by an administrator")
+        return password
+
+    password = writes.run(give)
     return render_template("accounts/new_password.html", person=person, password=password), 200

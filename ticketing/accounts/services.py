@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from ticketing import db, permissions
+from ticketing.accounts import passwords
 from ticketing.accounts.models import ExpertProfile, Role, RoleGrant, User, new_session_token
 from ticketing.errors import NotAllowed, RuleViolation
 from ticketing.orgs.models import Enterprise, University
@@ -20,36 +21,6 @@ from ticketing.values import row_id, whole_number
 from ticketing.writes import explain_unique
 
 LOCALES = ("zh", "en")
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
-COMMON_PASSWORDS = frozenset(
-    {
-        "12345678",
-        "123456789",
-        "1234567890",
-        "password",
-        "password1",
-        "password123",
-        "11111111",
-        "88888888",
-        "66666666",
-        "00000000",
-        "qwertyui",
-        "qwerty123",
-        "abc12345",
-        "abcd1234",
-        "1qaz2wsx",
-        "iloveyou",
-        "admin123",
-        "admin1234",
-        "woaini1314",
-        "a1234567",
-        "aa123456",
-        "123123123",
-        "12341234",
-        "87654321",
-    }
-)
 _FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _STRONG = PasswordHasher()
 
@@ -64,13 +35,13 @@ def hash_password(password: str, *, quick: bool = False) -> str:
     return (_FAST if quick else _hasher()).hash(password)
 
 
-def check_password_rules(password: str, field: str = "password") -> None:
-    if len(password) < PASSWORD_MIN:
-        raise RuleViolation(field, _l("Use at least %(n)d characters.", n=PASSWORD_MIN))
-    if len(password) > PASSWORD_MAX:
-        raise RuleViolation(field, _l("Use at most %(n)d characters.", n=PASSWORD_MAX))
-    if password.lower() in COMMON_PASSWORDS:
-        raise RuleViolation(field, _l("This password is too common. Choose another."))
+def check_password_rules(
+    password: str, field: str = "password", *, login: str = "", name: str = "", email: str = ""
+) -> None:
+    """Refuse a weak new password (accounts/passwords.py says why) on `field`."""
+    reason = passwords.problem(password, login=login, name=name, email=email)
+    if reason is not None:
+        raise RuleViolation(field, reason)
 
 
 _DUMMY_HASH: str | None = None
@@ -114,7 +85,7 @@ def change_password(user: User, actor: User, *, current: str, new: str) -> None:
         _hasher().verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
         raise RuleViolation("current", _l("The current password is not right.")) from None
-    check_password_rules(new, "new")
+    check_password_rules(new, "new", login=user.login, name=user.name, email=user.email)
     user.password_hash = hash_password(new)
     user.session_token = new_session_token()
     user.must_change_password = False
@@ -153,7 +124,11 @@ def save_user(user: User | None, actor: User, **data: Any) -> User:
             raise RuleViolation("roles", _l("You cannot remove your own administrator role."))
         if not data.get("active", True):
             raise RuleViolation("active", _l("You cannot disable your own account."))
-    return _store(user, data)
+    person = _store(user, data)
+    if data.get("password") and person.id != actor.id:
+        # a password an administrator chose is known to two people: the person replaces it
+        person.must_change_password = True
+    return person
 
 
 def create_account(*, is_demo: bool = False, **data: Any) -> User:
@@ -217,7 +192,9 @@ def person_values(data: dict[str, Any]) -> dict[str, Any]:
     if not roles or not roles <= set(Role):
         raise RuleViolation("roles", _l("Give the person at least one role."))
     if data.get("password"):
-        check_password_rules(data["password"])
+        check_password_rules(
+            data["password"], login=login, name=name, email=str(data.get("email") or "")
+        )
     if Role.EXPERT in roles:
         expert_capacity(data.get("capacity"))
     return {"login": login, "name": name, "roles": roles}
