@@ -51,6 +51,9 @@ def test_weak_passwords_are_refused_and_strong_ones_accepted(app) -> None:  # ty
         refused = [w for w in WEAK if passwords.problem(w, login="zhao.min") is not None]
         accepted = [s for s in STRONG if passwords.problem(s, login="zhao.min") is None]
         reasons = {w: str(passwords.problem(w)) for w in ("aaaaaaaa", "zhangwei1988", "short1")}
+        long_phrase = "the expert came on tuesday and fixed the spindle, 主轴不再发热 " * 2
+        assert len(long_phrase) > 100 and passwords.problem(long_phrase[:128]) is None
+        assert str(passwords.problem("x" * 129)) == "Use at most 128 characters."
         personal = [
             passwords.problem(p, login="zhao.min", name="赵敏", email="zmin@example.cn")
             for p in ("zhao.min2026", "Zhao.Min-2026!", "赵敏的密码2026", "zmin-secret-77")
