@@ -417,6 +417,8 @@ def _visit(_o: Objects) -> dict[str, Any]:
 ROUTES: dict[tuple[str, str], Row] = {
     # signing in and out, the account, public pages
     ("static", "GET"): PUBLIC,
+    ("health.healthz", "GET"): PUBLIC,
+    ("health.readyz", "GET"): PUBLIC,
     ("accounts.login", "GET"): PUBLIC,  # signed in: sent to the home page
     ("accounts.login", "POST"): PUBLIC,
     ("accounts.logout", "POST"): row(others=LOGIN),  # everybody lands on the sign-in page

@@ -20,6 +20,7 @@ from ticketing.audit.views import bp as audit_bp
 from ticketing.campaigns.views import bp as campaigns_bp
 from ticketing.challenges.views import bp as challenges_bp
 from ticketing.fairs.views import bp as fairs_bp
+from ticketing.health.views import bp as health_bp
 from ticketing.imports.views import bp as imports_bp
 from ticketing.notify.views import bp as notify_bp
 from ticketing.orgs.views import bp as orgs_bp
@@ -61,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(audit_bp)
     errors.register(app)
     app.after_request(audit.note_refusals)

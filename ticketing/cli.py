@@ -13,6 +13,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
@@ -47,6 +48,7 @@ def alembic_config(url: str | None = None) -> Config:
 
 def register(app: Flask) -> None:
     app.cli.add_command(migrate)
+    app.cli.add_command(db_status)
     app.cli.add_command(load_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(rebuild_tallies)
@@ -80,6 +82,26 @@ def migrate() -> None:
         _run(tallies.rebuild)
         _run(work_records.rebuild)
         click.echo("The dashboard's tallies are recomputed for the new figures.")
+
+
+@click.command("db-status")
+@with_appcontext
+def db_status() -> None:
+    """Say which migration the database is at and which are still to run (exit 1 if any)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    current = current_revision()
+    click.echo(f"database: {current or 'empty'}; newest migration: {head}")
+    if current == head:
+        click.echo("Up to date.")
+        return
+    waiting = [
+        rev for rev in script.iterate_revisions(head, current or "base") if rev.revision != current
+    ]
+    for rev in reversed(waiting):
+        click.echo(f"  to run: {rev.revision}  {(rev.doc or '').splitlines()[0]}")
+    click.echo("Run `flask migrate` to bring it up to date.")
+    sys.exit(1)
 
 
 def current_revision() -> str | None:
