@@ -24,6 +24,7 @@ from ticketing.accounts.services import create_account
 from ticketing.audit import services as audit
 from ticketing.config import asset_dir
 from ticketing.errors import DomainError
+from ticketing.health import deploy
 from ticketing.imports import columns as import_columns
 from ticketing.imports import exports as import_exports
 from ticketing.imports import reader as import_reader
@@ -49,6 +50,7 @@ def alembic_config(url: str | None = None) -> Config:
 def register(app: Flask) -> None:
     app.cli.add_command(migrate)
     app.cli.add_command(db_status)
+    app.cli.add_command(check_deploy)
     app.cli.add_command(load_demo)
     app.cli.add_command(create_admin)
     app.cli.add_command(rebuild_tallies)
@@ -101,6 +103,20 @@ def db_status() -> None:
     for rev in reversed(waiting):
         click.echo(f"  to run: {rev.revision}  {(rev.doc or '').splitlines()[0]}")
     click.echo("Run `flask migrate` to bring it up to date.")
+    sys.exit(1)
+
+
+@click.command("check-deploy")
+@with_appcontext
+def check_deploy() -> None:
+    """Refuse settings a production site must not run with, and say how to fix each."""
+    found = deploy.findings(current_app._get_current_object())  # type: ignore[attr-defined]
+    if not found:
+        click.echo("Ready for production: no problem found.")
+        return
+    for finding in found:
+        click.echo(f"✗ {finding.problem}\n    fix: {finding.fix}")
+    click.echo(f"{len(found)} problems to fix before production.")
     sys.exit(1)
 
 
