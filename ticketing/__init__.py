@@ -20,6 +20,7 @@ from ticketing.audit.views import bp as audit_bp
 from ticketing.campaigns.views import bp as campaigns_bp
 from ticketing.challenges.views import bp as challenges_bp
 from ticketing.fairs.views import bp as fairs_bp
+from ticketing.health import deploy
 from ticketing.health.views import bp as health_bp
 from ticketing.imports.views import bp as imports_bp
 from ticketing.notify.views import bp as notify_bp
@@ -35,6 +36,7 @@ from ticketing.worktime.views import bp as worktime_bp
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    deploy.refuse_open_development_server()
     app = logs.App(
         "ticketing",
         instance_relative_config=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -12,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -201,3 +202,15 @@ def rows(statement: Any, params: dict[str, Any] | None = None) -> list[Any]:
 
 def dialect_name() -> str:
     return state().engine.dialect.name
+
+
+def one_at_a_time(job: str) -> None:
+    """Let one process at a time, on any machine, run `job` until this transaction ends.
+
+    On PostgreSQL a transaction-level advisory lock: a second run of the job (the same timer
+    on another app server) waits for the first to commit, then finds its work done. SQLite
+    needs nothing: BEGIN IMMEDIATE already admits one writer at a time."""
+    if dialect_name() == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": zlib.crc32(job.encode())}
+        )

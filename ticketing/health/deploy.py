@@ -4,17 +4,19 @@ which need a look at the machine (a folder's rights, the database in use, the de
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 from flask import Flask
 from sqlalchemy import exc, select
 
 from ticketing import db
 from ticketing.accounts.models import User
-from ticketing.config import DEFAULT_SECRET_KEY
+from ticketing.config import DEFAULT_SECRET_KEY, ConfigError
 
 
 @dataclass(frozen=True)
@@ -112,3 +114,25 @@ def _demo_accounts(app: Flask) -> bool:
             )
         except exc.SQLAlchemyError:
             return False
+
+
+def refuse_open_development_server() -> None:
+    """`flask run --host 0.0.0.0` with TICKETING_ENV unset would put the development server,
+    with development settings, in front of the network: refuse, and say what to do instead.
+    (gunicorn with deploy/gunicorn.conf.py starts in production mode on such an address.)"""
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run" or os.environ.get("TICKETING_ENV"):
+        return
+    host = str(context.params.get("host") or "127.0.0.1")
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise ConfigError(
+        f"`flask run` would serve on {host} in development mode. Serve the network with "
+        "gunicorn behind nginx (docs/deploy.md), or set TICKETING_ENV=development to say you "
+        "mean it (a test machine on a private network)."
+    )

@@ -124,7 +124,8 @@ SOON_AHEAD = timedelta(days=20)
 def write_due(now: datetime) -> int:
     """Remind of steps due on the next working day (once per step, on the working day before:
     from its due_soon_at) and of overdue ones (escalated, once per ticket, step, person and
-    day): running it twice writes nothing new. Returns how many."""
+    day): running it twice writes nothing new, even at once on two servers. Returns how many."""
+    db.one_at_a_time("notify due")
     today = now.astimezone(db.ZONE_TIME).date()
     tickets = db.session.scalars(
         select(Ticket)
