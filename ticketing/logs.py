@@ -11,8 +11,9 @@ address. LOG_FORMAT=json (the default in production) writes every line as one JS
 (JsonFormatter; gunicorn's own lines too, see deploy/gunicorn.conf.py), text writes lines for
 a person at a terminal.
 
-SQLAlchemy's statement log is kept at WARNING unless set otherwise: at DEBUG it would write
-every parameter, e-mail bodies with their reset links included.
+SQLAlchemy keeps its own loggers at WARNING (it sets them so when imported), whatever the root
+logger's level: keep it so, as its statement log would write every parameter, e-mail bodies
+with their reset links included.
 """
 
 from __future__ import annotations
@@ -144,8 +145,5 @@ def init_app(app: Flask) -> None:
         handler.setFormatter(formatter)
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())
-    statements = logging.getLogger("sqlalchemy.engine")
-    if statements.level == logging.NOTSET:
-        statements.setLevel(logging.WARNING)
     request_began.connect(_started, app)
     request_finished.connect(_finished, app)
