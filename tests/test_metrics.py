@@ -313,6 +313,8 @@ def test_under_gunicorn_two_workers_add_up_and_every_line_is_json(tmp_path, data
         "DATABASE_URL": database_url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "PROMETHEUS_MULTIPROC_DIR": str(folder),
+        # gunicorn 24+ opens a control socket there: not shared with another run's
+        "XDG_RUNTIME_DIR": str(tmp_path),
     }
     env.pop("GUNICORN_ACCESS_LOG", None)
     gunicorn = Path(sys.executable).with_name("gunicorn")
