@@ -419,6 +419,7 @@ ROUTES: dict[tuple[str, str], Row] = {
     ("static", "GET"): PUBLIC,
     ("health.healthz", "GET"): PUBLIC,
     ("health.readyz", "GET"): PUBLIC,
+    ("metrics.metrics", "GET"): PUBLIC,  # to loopback (the test client) or with METRICS_TOKEN
     ("accounts.login", "GET"): PUBLIC,  # signed in: sent to the home page
     ("accounts.login", "POST"): PUBLIC,
     ("accounts.logout", "POST"): row(others=LOGIN),  # everybody lands on the sign-in page

@@ -23,6 +23,7 @@ from ticketing.fairs.views import bp as fairs_bp
 from ticketing.health import deploy
 from ticketing.health.views import bp as health_bp
 from ticketing.imports.views import bp as imports_bp
+from ticketing.metrics.views import bp as metrics_bp
 from ticketing.notify.views import bp as notify_bp
 from ticketing.orgs.views import bp as orgs_bp
 from ticketing.orgs.views import pages as enterprise_pages_bp
@@ -65,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(imports_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(metrics_bp)
     app.register_blueprint(audit_bp)
     errors.register(app)
     app.after_request(audit.note_refusals)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production
 PACKAGE = Path(__file__).resolve().parent
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("json", "text")
 AUDIT_KEEP_DAYS_LEAST = 180  # as ticketing.audit.models.KEEP_DAYS_LEAST and migration 0018
 
 
@@ -82,6 +83,13 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None) -> dict
         "SQL_STATS": os.environ.get("SQL_STATS", "0") == "1",
         "PASSWORD_HASH_FAST": False,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        # json: one JSON object a line (ticketing/logs.py); text: for a person at a terminal
+        "LOG_FORMAT": os.environ.get(
+            "LOG_FORMAT", "json" if env == "production" else "text"
+        ).lower(),
+        # /metrics answers loopback addresses, and others that send this as a bearer token
+        # (empty: loopback only)
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
         "TIME_TARGETS": time_targets(),
         # notifications by e-mail (off while SMTP_HOST is empty) and to a group robot
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
@@ -175,6 +183,8 @@ def _check(settings: Mapping[str, Any]) -> None:
         )
     if settings["LOG_LEVEL"] not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL must be one of " + ", ".join(LOG_LEVELS))
+    if settings["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ConfigError("LOG_FORMAT must be one of " + ", ".join(LOG_FORMATS))
     if settings["AUDIT_KEEP_DAYS"] < AUDIT_KEEP_DAYS_LEAST:
         raise ConfigError(f"AUDIT_KEEP_DAYS must be at least {AUDIT_KEEP_DAYS_LEAST} days")
     if settings["SQLITE_SYNCHRONOUS"] not in {"FULL", "NORMAL"}:
