@@ -285,6 +285,9 @@ def scenarios(engine: Any, clients: dict[str, Client]) -> list[Scenario]:
             "expert: assigned to me, soonest due first", "expert", ["/queue/assigned?sort=due"]
         ),
         Scenario("admin: working-time settings", "admin", ["/admin/working-time"]),
+        # what Prometheus and a load balancer ask every few seconds (loopback: no sign-in)
+        Scenario("monitoring: /metrics scrape", "admin", ["/metrics"]),
+        Scenario("monitoring: /readyz", "admin", ["/readyz"]),
         Scenario("admin: API, all tickets", "admin", ["/api/v1/tickets?queue=all"]),
         Scenario("liaison: API, my university's tickets", "liaison", ["/api/v1/tickets"]),
         Scenario(

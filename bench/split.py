@@ -82,7 +82,7 @@ def main() -> None:
                 [
                     path
                     for s in scenarios(engine, clients)
-                    if s.role == role and s.method == "GET"
+                    if s.role == role and s.method == "GET" and not s.name.startswith("monitoring")
                     for path in s.paths[:3]
                 ],
             )
