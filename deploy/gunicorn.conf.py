@@ -14,7 +14,8 @@ file stays as shipped:
 - LOG_FORMAT: json (the default in production) writes gunicorn's own lines as JSON objects
   too, through the app's formatter; text leaves gunicorn's format as it is.
 - PROMETHEUS_MULTIPROC_DIR: the folder where each worker writes its metrics for /metrics to
-  add up, default ticketing-metrics in the temporary folder; emptied when gunicorn starts.
+  add up, default ticketing-metrics-<BIND> in the temporary folder; emptied when gunicorn
+  starts.
 
 Served on an address other than loopback with TICKETING_ENV unset, the app starts in
 production mode (secure cookies, the start-up checks), never in development mode.
@@ -25,14 +26,17 @@ from __future__ import annotations
 import ipaddress
 import multiprocessing
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
 
 # before prometheus-client is first imported, here or in a worker: it keeps its values in
 # files in this folder (multiprocess mode) when the variable is set then
+# (one folder per address served: two instances on one machine must not mix their figures)
+_served = re.sub(r"[^A-Za-z0-9]+", "-", os.environ.get("BIND", "127.0.0.1:8000")).strip("-")
 os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / "ticketing-metrics")
+    "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"ticketing-metrics-{_served}")
 )
 
 from prometheus_client import multiprocess  # noqa: E402 - after the variable is set
