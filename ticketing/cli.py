@@ -22,6 +22,7 @@ from ticketing import db, demo, writes
 from ticketing.accounts.models import Role, User
 from ticketing.accounts.services import create_account
 from ticketing.audit import services as audit
+from ticketing.backup import commands as backup_commands
 from ticketing.config import asset_dir
 from ticketing.errors import DomainError
 from ticketing.health import deploy
@@ -59,6 +60,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_file)
     app.cli.add_command(export_file)
     app.cli.add_command(audit_group)
+    app.cli.add_command(backup_commands.backup)
+    app.cli.add_command(backup_commands.restore)
 
 
 # revisions whose new figures are counted from the data already there: 0008 the fact, reach

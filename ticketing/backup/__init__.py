@@ -1,0 +1,1 @@
+"""Backup and restore of one instance: the database and the uploaded files."""
