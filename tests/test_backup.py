@@ -10,7 +10,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import subprocess
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,9 +120,9 @@ def _fill(instance: Instance) -> str:
     return world.commissioner_a.login
 
 
-def _everything(instance: Instance) -> dict[str, list[tuple[Any, ...]]]:
+def _everything(instance: Instance | str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (and the schema revision), in primary-key order."""
-    engine = create_engine(instance.url)
+    engine = create_engine(instance if isinstance(instance, str) else instance.url)
     try:
         with engine.connect() as connection:
             schema = inspect(connection)
@@ -331,3 +333,33 @@ def test_pg_tools_missing_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda _tool: None)
     with pytest.raises(services.BackupError, match="apt-get install postgresql-client"):
         services._need("pg_dump")
+
+
+@pytest.mark.skipif(not USE_POSTGRES, reason="pg_dump and pg_restore: the PostgreSQL run")
+def test_the_commands_by_hand_in_backup_md_give_back_every_row_and_file(
+    source: Instance, tmp_path: Path
+) -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "backup.md").read_text()
+    block = re.search(r"<!-- pg-by-hand -->\n```sh\n(.*?)```\n<!-- /pg-by-hand -->", doc, re.S)
+    assert block, "docs/backup.md has its by-hand block"
+    _fill(source)
+    (tmp_path / "by-hand").mkdir()
+    (tmp_path / "restored-uploads").mkdir()
+    libpq = lambda url: make_url(url).set(drivername="postgresql").render_as_string(False)  # noqa: E731
+    for restore_url in _new_database("backup_by_hand", tmp_path):
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", block.group(1)],
+            env={
+                **os.environ,
+                "BACKUP": str(tmp_path / "by-hand"),
+                "DATABASE": libpq(source.url),
+                "UPLOAD_FOLDER": str(source.uploads),
+                "RESTORE_DATABASE": libpq(restore_url),
+                "RESTORE_UPLOAD_FOLDER": str(tmp_path / "restored-uploads"),
+            },
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr
+        assert _everything(restore_url) == _everything(source)
+    assert _checksums(tmp_path / "restored-uploads") == _checksums(source.uploads)
