@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
@@ -75,7 +76,27 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _lock_timeout(connection) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL a migration waits at most MIGRATION_LOCK_TIMEOUT (default 5s) for a lock.
+
+    A statement that needs a table's lock queues behind a long transaction, and every request
+    touching that table queues behind the statement: the site stops. With the timeout the
+    migration fails at once instead, rolled back whole, and can be run again
+    (docs/migrations.md)."""
+    if connection.dialect.name != "postgresql":
+        return
+    value = os.environ.get("MIGRATION_LOCK_TIMEOUT", "5s")
+    if not re.fullmatch(r"\d+(ms|s|min)?", value):
+        raise RuntimeError(f"MIGRATION_LOCK_TIMEOUT must be like 5s, 500ms or 1min, not {value!r}")
+    outside = not connection.in_transaction()
+    connection.exec_driver_sql(f"SET {'' if outside else 'LOCAL '}lock_timeout = '{value}'")
+    if outside:
+        connection.commit()  # the setting stays for the session; the migration's own
+        # transaction begins below
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    _lock_timeout(connection)
     # A batch migration on SQLite copies a table that others refer to, and a downgrade drops
     # tables with rows: foreign keys are checked once at the end instead of on every step.
     # The pragma only works outside a transaction, so it goes straight to the driver.
