@@ -4,14 +4,16 @@ Always: the systemd units pass `systemd-analyze verify`, the nginx site passes `
 files the page names exist, its shell blocks parse, and the units and the site agree with the
 application (the commands they run exist, the upload limit is the app's).
 
-With DEPLOY_DOC_TEST=1, as root on Debian: every ```sh block of the page runs in order, with
-bash, as written, on this machine (it installs packages, creates the ticketing user, the
-database `ticketing`, /opt/ticketing, /etc/ticketing, the units and the nginx site). There is no
-systemd in a container, so `systemctl` is a stand-in (this file, run as a script: see
-`systemctl()` below) that starts a unit's ExecStart as its User= with its EnvironmentFile=.
-Then the site is checked through nginx over HTTPS, and everything the run made is removed
-again, before and after, so that a second run works. TICKETING_SOURCE is set to this checkout
-(its committed state: the page clones it with git).
+With DEPLOY_DOC_TEST=1 in the PostgreSQL run (TEST_DB=postgresql), as root on Debian: every
+```sh block of the page runs in order, with bash, as written, on this machine (it installs
+packages, creates the ticketing user, the database `ticketing`, /opt/ticketing, /etc/ticketing,
+the units and the nginx site). There is no systemd in a container, so `systemctl` is a
+stand-in (this file, run as a script: see `systemctl()` below) that starts a unit's ExecStart
+as its User= with its Environment= and EnvironmentFile=, a /run folder (RuntimeDirectory=) and
+a temporary folder of its own (for PrivateTmp=); the other hardening settings are checked by
+`systemd-analyze verify` only. Then the site is checked through nginx over HTTPS, and
+everything the run made is removed again, before and after, so that a second run works.
+TICKETING_SOURCE is set to this checkout (its committed state: the page clones it with git).
 """
 
 from __future__ import annotations
@@ -583,6 +585,8 @@ def _logs() -> str:
 def _deploy_test_wanted() -> str | None:
     if os.environ.get("DEPLOY_DOC_TEST") != "1":
         return "runs with DEPLOY_DOC_TEST=1 (it installs the site on this machine)"
+    if os.environ.get("TEST_DB") != "postgresql":
+        return "runs in the PostgreSQL run only (TEST_DB=postgresql): the page's site uses it"
     if os.geteuid() != 0 or not Path("/etc/debian_version").exists():
         return "runs as root on Debian"
     return None
