@@ -41,8 +41,6 @@ DOC = REPO / "docs" / "deploy.md"
 UNITS = REPO / "deploy" / "systemd"
 SITE = REPO / "deploy" / "nginx" / "ticketing.conf"
 HOST = "tickets.example.cn"
-# pages written beside this one, linked before they land
-LINKED_AHEAD = {"docs/backup.md", "docs/operations.md", "docs/migrations.md"}
 STATE = Path("/run/ticketing-deploy-test")  # the stand-in's pids and logs
 SYSTEM = Path("/etc/systemd/system")
 DEADLINE_SECONDS = 300
@@ -124,7 +122,8 @@ def test_the_page_blocks_parse_and_the_essential_steps_run() -> None:
         "ticketing create-admin",
         "ticketing check-deploy",
         "systemctl enable --now ticketing-web.service ticketing-notify.service",
-        "systemctl enable --now ticketing-due.timer ticketing-audit-prune.timer",
+        "systemctl enable --now ticketing-due.timer ticketing-audit-prune.timer "
+        "ticketing-backup.timer",
         "openssl req -x509",
         "systemctl reload nginx",
         f"https://{HOST}/readyz",
@@ -153,7 +152,7 @@ def test_every_file_the_page_names_exists() -> None:
     named |= set(re.findall(r"`((?:deploy|docs|tests|ticketing)/[\w./-]*)`", text))
     named = {name.rstrip("/.") for name in named if "/" in name}
     assert {"deploy/ticketing", "deploy/gunicorn.conf.py", "deploy/nginx/ticketing.conf"} <= named
-    for name in sorted(named - LINKED_AHEAD):
+    for name in sorted(named):
         matches = list(REPO.glob(name)) if "*" in name else [REPO / name]
         assert matches and all(path.exists() for path in matches), name
     # the page installs every unit shipped (install … deploy/systemd/ticketing-*)
@@ -186,7 +185,7 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
         pytest.skip("systemd-analyze is not installed")
     root = _stub_root(tmp_path)
     names = [f"/etc/systemd/system/{unit.name}" for unit in sorted(UNITS.iterdir())]
-    assert len(names) == 6
+    assert len(names) == 8
     verified = subprocess.run(
         ["systemd-analyze", "verify", f"--root={root}", "--man=no", *names],
         capture_output=True,
@@ -215,14 +214,15 @@ def test_units_run_the_service_as_the_page_says(app) -> None:  # type: ignore[no
     ]
     assert start[3] == "ticketing:create_app()"
     assert one(web, "Service.Restart") == "on-failure"
-    for name in ("web", "notify", "due", "audit-prune"):
+    for name in ("web", "notify", "due", "audit-prune", "backup"):
         unit = unit_settings(UNITS / f"ticketing-{name}.service")
         assert one(unit, "Service.User") == "ticketing"
         assert one(unit, "Service.EnvironmentFile") == "/etc/ticketing/ticketing.env"
+        writes = "/var/backups/ticketing" if name == "backup" else "/var/lib/ticketing/uploads"
         for key, value in (
             ("NoNewPrivileges", "yes"),
             ("ProtectSystem", "strict"),
-            ("ReadWritePaths", "/var/lib/ticketing/uploads"),
+            ("ReadWritePaths", writes),
             ("PrivateTmp", "yes"),
             ("ProtectHome", "yes"),
             ("CapabilityBoundingSet", ""),
@@ -232,14 +232,16 @@ def test_units_run_the_service_as_the_page_says(app) -> None:  # type: ignore[no
         "notify": ["notify", "run"],
         "due": ["notify", "due"],
         "audit-prune": ["audit", "prune"],
+        "backup": ["backup", "--to", "/var/backups/ticketing"],
     }
     runner = app.test_cli_runner()
     for name, words in commands.items():
         unit = unit_settings(UNITS / f"ticketing-{name}.service")
         line = shlex.split(one(unit, "Service.ExecStart"))
         assert line == ["/opt/ticketing/venv/bin/flask", "--app", "ticketing", *words]
-        assert runner.invoke(args=[*words, "--help"]).exit_code == 0, words
-    for timer in ("due", "audit-prune"):
+        command = [word for word in words if not word.startswith("/") and word != "--to"]
+        assert runner.invoke(args=[*command, "--help"]).exit_code == 0, words
+    for timer in ("due", "audit-prune", "backup"):
         settings = unit_settings(UNITS / f"ticketing-{timer}.timer")
         assert one(settings, "Timer.OnCalendar").startswith("*-*-* ")
         assert one(unit_settings(UNITS / f"ticketing-{timer}.service"), "Service.Type") == (
@@ -489,7 +491,7 @@ def _clean(default_site: bool) -> None:
     """Undo what the page does on this machine (not the packages it installs)."""
     for unit in ("ticketing-web.service", "ticketing-notify.service"):
         _stop(unit)
-    for timer in ("ticketing-due.timer", "ticketing-audit-prune.timer"):
+    for timer in ("ticketing-due.timer", "ticketing-audit-prune.timer", "ticketing-backup.timer"):
         (STATE / f"{timer}.enabled").unlink(missing_ok=True)
     for database in ("dropdb --force --if-exists ticketing", "dropuser --if-exists ticketing"):
         _run(["runuser", "-u", "postgres", "--", *database.split()])
@@ -497,6 +499,7 @@ def _clean(default_site: bool) -> None:
         "/opt/ticketing",
         "/etc/ticketing",
         "/var/lib/ticketing",
+        "/var/backups/ticketing",
         "/usr/local/bin/ticketing",
         "/etc/nginx/sites-enabled/ticketing.conf",
         "/etc/nginx/sites-available/ticketing.conf",

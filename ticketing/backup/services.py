@@ -300,7 +300,10 @@ def restore(
             "add --replace to overwrite its database and its uploaded files"
         )
     upload_folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=upload_folder.parent, prefix=".restore-") as work:
+    # unpacked beside the archive (the backup folder has room for one), else in TMPDIR
+    beside = archive.resolve().parent
+    work_dir = beside if os.access(beside, os.W_OK) else None
+    with tempfile.TemporaryDirectory(dir=work_dir, prefix=".restore-") as work:
         manifest = unpack(archive, Path(work))
         kind = manifest["database"]["kind"]
         if kind != engine.dialect.name:
