@@ -27,6 +27,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -652,6 +653,11 @@ def test_the_page_runs_as_written(machine: dict[str, str], tmp_path: Path) -> No
         assert pid, f"{unit} is not running\n{_logs()}"
         uids = re.search(r"^Uid:\s+(\d+)", Path(f"/proc/{pid}/status").read_text(), re.M)
         assert uids and int(uids[1]) == ticketing.pw_uid
+    # the nightly backup ran once when its timer was enabled: a whole archive, the service's
+    [archive] = Path("/var/backups/ticketing").glob("ticketing-backup-*.tar.gz")
+    assert archive.stat().st_uid == ticketing.pw_uid and archive.stat().st_mode & 0o077 == 0
+    with tarfile.open(archive) as backup:
+        assert {"manifest.json", "database.dump"} <= set(backup.getnames())
     settings = os.stat("/etc/ticketing/ticketing.env")
     assert settings.st_mode & 0o777 == 0o640 and settings.st_uid == 0
     assert settings.st_gid == ticketing.pw_gid
