@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from ticketing import db
 from ticketing.tickets.models import Ticket
@@ -51,3 +55,22 @@ def ticket_fields(enterprise_id: int, **fields: str) -> dict[str, str]:
         "description": "连续加工两小时后主轴温度超过 70℃。",
         **fields,
     }
+
+
+@contextmanager
+def scratch_postgres(suffix: str) -> Iterator[str]:
+    """A PostgreSQL database of its own beside the test database (its name plus `_suffix`, so
+    that runs side by side do not meet), empty, dropped afterwards; yields its URL."""
+    base = make_url(os.environ["TEST_DATABASE_URL"])
+    url = base.set(database=f"{base.database}_{suffix}")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    try:
+        with admin.connect() as connection:
+            connection.execute(drop)
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(drop)
+        admin.dispose()

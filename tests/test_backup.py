@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import USE_POSTGRES, app_config
 from tests.factories import PASSWORD, Factory
-from tests.helpers import hidden_value
+from tests.helpers import hidden_value, scratch_postgres
 from ticketing import create_app, db
 from ticketing.backup import services
 from ticketing.cli import alembic_config
@@ -54,18 +54,8 @@ class Instance:
 
 def _new_database(name: str, tmp_path: Path) -> Iterator[str]:
     if USE_POSTGRES:
-        base = make_url(os.environ["TEST_DATABASE_URL"])
-        url = base.set(database=f"{base.database}_{name}")
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-        try:
-            yield url.render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_postgres(name) as url:
+            yield url
     else:
         yield f"sqlite:///{tmp_path / f'{name}.sqlite'}"
 

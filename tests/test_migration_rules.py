@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import USE_POSTGRES
+from tests.helpers import scratch_postgres
 from ticketing.cli import alembic_config
 
 VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
@@ -171,13 +171,11 @@ def test_the_checker_passes_a_migration_that_keeps_the_rules() -> None:
 
 @pytest.mark.skipif(not USE_POSTGRES, reason="lock_timeout is PostgreSQL's")
 def test_a_migration_waiting_for_a_lock_gives_up_instead_of_stopping_the_site() -> None:
-    base = make_url(os.environ["TEST_DATABASE_URL"])
-    url = base.set(database=f"{base.database}_locks")
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-    rendered = url.render_as_string(hide_password=False)
+    with scratch_postgres("locks") as rendered:
+        _gives_up(rendered)
+
+
+def _gives_up(rendered: str) -> None:
     holder = create_engine(rendered)
     try:
         command.upgrade(alembic_config(rendered), "0017")
@@ -200,6 +198,3 @@ def test_a_migration_waiting_for_a_lock_gives_up_instead_of_stopping_the_site() 
         command.upgrade(alembic_config(rendered), "0018")  # once the lock is gone, it runs
     finally:
         holder.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        admin.dispose()

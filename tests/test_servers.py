@@ -32,8 +32,8 @@ import requests
 from aiosmtpd.controller import Controller
 from alembic import command
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
 
+from tests.helpers import scratch_postgres
 from ticketing.cli import alembic_config
 from ticketing.notify.models import OutboxMessage
 
@@ -120,13 +120,11 @@ class Browser:
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if not redis_answers():
         pytest.skip("Redis does not answer on 127.0.0.1:6379")
-    base = make_url(os.environ["TEST_DATABASE_URL"])
-    name = f"{base.database}_servers"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
+    with scratch_postgres("servers") as url:
+        yield from _cluster(url, tmp_path_factory)
+
+
+def _cluster(url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     command.upgrade(alembic_config(url), "head")
     seeded = subprocess.run(
         [sys.executable, "-m", "tests.servers_seed", str(MESSAGES)],
@@ -196,9 +194,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         for process in processes:
             process.wait(timeout=30)
         smtp.stop()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _wait_ready(server: str, process: subprocess.Popen[bytes]) -> None:

@@ -9,7 +9,6 @@ would, and compares."""
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import USE_POSTGRES, app_config
-from tests.helpers import hidden_value
+from tests.helpers import hidden_value, scratch_postgres
 from ticketing import create_app
 
 pytestmark = pytest.mark.no_transaction
@@ -80,18 +79,9 @@ def _load(url: str) -> None:
 def first_release(tmp_path: Path) -> Iterator[str]:
     """A new database holding what the first release made: its schema and its demo."""
     if USE_POSTGRES:
-        base = make_url(os.environ["TEST_DATABASE_URL"])
-        url = base.set(database=f"{base.database}_upgrade")
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-        rendered = url.render_as_string(hide_password=False)
-        _load(rendered)
-        yield rendered
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        admin.dispose()
+        with scratch_postgres("upgrade") as url:
+            _load(url)
+            yield url
     else:
         url = f"sqlite:///{tmp_path / 'first-release.sqlite'}"
         _load(url)
