@@ -110,6 +110,12 @@ def _need(tool: str) -> str:
     return found
 
 
+def _run_tool(command: list[str], failed: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise BackupError(f"{failed}: {done.stderr.strip()[:500]}")
+
+
 def _files(folder: Path) -> dict[str, Path]:
     if not folder.is_dir():
         return {}
@@ -157,23 +163,12 @@ def _pg_dump(engine: Engine, into: Path) -> dict[str, int]:
             name: int(connection.scalar(text(f'SELECT count(*) FROM "{name}"')) or 0)
             for name in names
         }
-        done = subprocess.run(
-            [
-                tool,
-                "--format=custom",
-                "--no-owner",
-                "--no-privileges",
-                f"--snapshot={snapshot}",
-                f"--file={into}",
-                f"--dbname={pg_url(engine)}",
-            ],  # fmt: skip
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        _run_tool(
+            [tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+             f"--file={into}", f"--dbname={pg_url(engine)}"],
+            "pg_dump failed",
+        )  # fmt: skip
         connection.rollback()
-    if done.returncode != 0:
-        raise BackupError(f"pg_dump failed: {done.stderr.strip()[:500]}")
     return counts
 
 
@@ -347,22 +342,11 @@ def _pg_restore(engine: Engine, dump: Path) -> None:
         )
     if as_sql.returncode != 0:
         raise BackupError(f"pg_restore could not read the dump: {as_sql.stderr.strip()[:500]}")
-    done = subprocess.run(
-        [
-            psql,
-            "--no-psqlrc",
-            "--quiet",
-            "--single-transaction",
-            "--set=ON_ERROR_STOP=1",
-            f"--file={script}",
-            f"--dbname={pg_url(engine)}",
-        ],  # fmt: skip
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise BackupError(f"the restore was undone: {done.stderr.strip()[:500]}")
+    _run_tool(
+        [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+         f"--file={script}", f"--dbname={pg_url(engine)}"],
+        "the restore was undone",
+    )  # fmt: skip
 
 
 def _put_files(source: Path, folder: Path, listed: dict[str, Any], *, replace: bool) -> None:
