@@ -353,3 +353,13 @@ def test_the_commands_by_hand_in_backup_md_give_back_every_row_and_file(
         assert done.returncode == 0, done.stderr
         assert _everything(restore_url) == _everything(source)
     assert _checksums(tmp_path / "restored-uploads") == _checksums(source.uploads)
+
+
+def test_a_database_password_never_reaches_a_command_line() -> None:
+    """Command lines are readable by every user of the machine (ps): libpq's tools get the
+    password in their environment."""
+    engine = create_engine("postgresql+psycopg://ticketing:s3cret-pw@db.example.cn:5432/ticketing")
+    assert "s3cret-pw" not in services.pg_url(engine)
+    assert services.pg_url(engine) == "postgresql://ticketing@db.example.cn:5432/ticketing"
+    assert services.pg_env(engine)["PGPASSWORD"] == "s3cret-pw"
+    engine.dispose()

@@ -97,8 +97,18 @@ def sqlite_path(engine: Engine) -> Path:
 
 
 def pg_url(engine: Engine) -> str:
-    """The URL as libpq's tools take it (no SQLAlchemy driver name)."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The URL as libpq's tools take it (no SQLAlchemy driver name), without the password:
+    a command line is readable by every user of the machine (ps); see pg_env."""
+    bare = engine.url.set(drivername="postgresql")._replace(password=None)
+    return bare.render_as_string(hide_password=False)
+
+
+def pg_env(engine: Engine) -> dict[str, str]:
+    """The environment for libpq's tools: the password goes there, not on the command line."""
+    env = dict(os.environ)
+    if engine.url.password:
+        env["PGPASSWORD"] = str(engine.url.password)
+    return env
 
 
 def _need(tool: str) -> str:
@@ -110,8 +120,8 @@ def _need(tool: str) -> str:
     return found
 
 
-def _run_tool(command: list[str], failed: str) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+def _run_tool(command: list[str], failed: str, env: dict[str, str]) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise BackupError(f"{failed}: {done.stderr.strip()[:500]}")
 
@@ -167,6 +177,7 @@ def _pg_dump(engine: Engine, into: Path) -> dict[str, int]:
             [tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
              f"--file={into}", f"--dbname={pg_url(engine)}"],
             "pg_dump failed",
+            pg_env(engine),
         )  # fmt: skip
         connection.rollback()
     return counts
@@ -346,6 +357,7 @@ def _pg_restore(engine: Engine, dump: Path) -> None:
         [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
          f"--file={script}", f"--dbname={pg_url(engine)}"],
         "the restore was undone",
+        pg_env(engine),
     )  # fmt: skip
 
 
