@@ -631,14 +631,17 @@ def test_the_page_runs_as_written(machine: dict[str, str], tmp_path: Path) -> No
     status, _, body = _curl(f"https://{HOST}/readyz")
     assert status == 200, body
     assert '"database":"ok"' in body and '"redis":"ok"' in body and '"migrations":"ok"' in body
-    status, headers, body = _curl(f"https://{HOST}/login")
-    assert status == 200 and '<html lang="zh-CN">' in body and "登录" in body
+    status, headers, page = _curl(f"https://{HOST}/login")
+    assert status == 200 and '<html lang="zh-CN">' in page and "登录" in page
     # a static file from nginx, straight from the installed package (gunicorn adds a request id)
     status, headers, body = _curl(f"https://{HOST}/static/css/app.css")
     assert status == 200 and "x-request-id" not in headers
     assert body == (REPO / "static" / "css" / "app.css").read_text(encoding="utf-8")
     assert headers["cache-control"] == ["no-cache"]
-    _status, headers, _ = _curl(f"https://{HOST}/static/css/app.css?v=1")
+    # the pages name it with its fingerprint: that URL browsers keep for a year
+    stylesheet = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', page)
+    assert stylesheet, "the sign-in page names the stylesheet with its fingerprint"
+    _status, headers, _ = _curl(f"https://{HOST}{stylesheet.group(1)}")
     assert headers["cache-control"] == ["public, max-age=31536000, immutable"]
     # /metrics: refused by nginx to any address but this machine's own 127.0.0.1
     status, _, _ = _curl(f"https://{HOST}/metrics", "--interface", "127.0.0.2")

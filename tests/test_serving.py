@@ -4,6 +4,7 @@ unset (and so refuses the development secret), and `flask run` refuses such an a
 
 from __future__ import annotations
 
+import hashlib
 import os
 import runpy
 import socket
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask import url_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "deploy" / "gunicorn.conf.py"
@@ -128,3 +130,27 @@ def test_flask_run_serves_an_open_address_when_development_is_chosen(tmp_path: P
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_static_urls_carry_their_files_fingerprint(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    css = (ROOT / "static" / "css" / "app.css").read_bytes()
+    expected = hashlib.sha256(css).hexdigest()[:12]
+    assert f'href="/static/css/app.css?v={expected}"' in page
+    assert client.get(f"/static/css/app.css?v={expected}").data == css
+
+    # a file changed while the site serves gets a new URL
+    monkeypatched = tmp_path / "static"
+    (monkeypatched / "css").mkdir(parents=True)
+    (monkeypatched / "css" / "app.css").write_bytes(css + b"\n/* changed */\n")
+    folder = app.static_folder
+    app.static_folder = str(monkeypatched)
+    try:
+        with app.test_request_context():
+            changed = url_for("static", filename="css/app.css")
+            missing = url_for("static", filename="css/none.css")
+    finally:
+        app.static_folder = folder
+    assert changed.startswith("/static/css/app.css?v=") and expected not in changed
+    assert missing == "/static/css/none.css"

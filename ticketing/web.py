@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from functools import wraps
-from pathlib import PurePosixPath
-from typing import ParamSpec, TypeVar
+from functools import lru_cache, wraps
+from pathlib import Path, PurePosixPath
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, current_app, request
@@ -59,6 +60,26 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.after_request(_request_id_header)
     app.context_processor(_layout_context)
+    app.url_defaults(version_static_urls)
+
+
+@lru_cache(maxsize=512)
+def _fingerprint(path: str, _changed: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def version_static_urls(endpoint: str, values: dict[str, Any]) -> None:
+    """A static file's URL carries its content's fingerprint (`?v=…`): nginx lets browsers
+    keep such a URL for a year (deploy/nginx/ticketing.conf), and a changed file gets a new
+    URL, so nobody is left with last release's stylesheet."""
+    if endpoint != "static" or "v" in values or "filename" not in values:
+        return
+    path = Path(current_app.static_folder or "") / str(values["filename"])
+    try:
+        changed = path.stat().st_mtime_ns  # a file edited while serving gets a new fingerprint
+    except OSError:
+        return
+    values["v"] = _fingerprint(str(path), changed)
 
 
 def _refuse_large_forms() -> None:
