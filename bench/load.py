@@ -43,6 +43,17 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 PASSWORD = "bench-pass-2026"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# who signs in for each role; the one who files in the write scenarios is another
+# commissioner, so that what they file does not grow the queue the read scenarios measure
+LOGINS = {"admin": "bench-admin", "commissioner": "bench-commissioner",
+          "liaison": "bench-liaison", "expert": "bench-expert", "filer": "commissioner1"}  # fmt: skip
+
+
+def app_env(database_url: str) -> dict[str, str]:
+    """The product's settings for a benchmark run (no throttling, no log lines per request)."""
+    return {"DATABASE_URL": database_url, "SECRET_KEY": "bench-" * 8, "RATELIMIT_ENABLED": "0",
+            "TICKETING_ENV": "development", "LOG_LEVEL": "WARNING",
+            "TODO_COUNT_SECONDS": "86400"}  # fmt: skip
 
 
 @dataclass
@@ -454,19 +465,13 @@ def main() -> None:
     # A browser keeps the to-do counts its last page left in the session (renewed every 30 s);
     # wrk sends one fixed cookie, taken at sign-in, so the counts it carries are kept for the
     # whole run. What counting costs shows in the home pages, which always count anew.
-    env = {"DATABASE_URL": args.database_url, "SECRET_KEY": "bench-" * 8, "SQL_STATS": "1",
-           "RATELIMIT_ENABLED": "0", "TICKETING_ENV": "development", "LOG_LEVEL": "WARNING",
-           "TODO_COUNT_SECONDS": "86400"}  # fmt: skip
+    env = {**app_env(args.database_url), "SQL_STATS": "1"}
     ceiling_port, app_port = free_port(), free_port()
     ceiling = serve("bench.ceiling:app", ceiling_port, env)
     product = serve("ticketing:create_app()", app_port, env)
     try:
         base = f"http://127.0.0.1:{app_port}"
-        # the one who files in the write scenarios is another commissioner, so that what they
-        # file does not grow the queue the read scenarios measure
-        logins = {"admin": "bench-admin", "commissioner": "bench-commissioner",
-                  "liaison": "bench-liaison", "expert": "bench-expert", "filer": "commissioner1"}  # fmt: skip
-        clients = {role: Client(base, login) for role, login in logins.items()}
+        clients = {role: Client(base, login) for role, login in LOGINS.items()}
         plan = [s for s in scenarios(engine, clients) if args.only in s.name]
         ceiling_scenario = Scenario("ceiling: one indexed 50-row query", "admin", ["/"])
         rows = []

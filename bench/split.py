@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.load import Client, Scenario, free_port, scenarios, serve, wrk  # noqa: E402
+from bench.load import LOGINS, Client, Scenario, app_env, free_port, scenarios, serve, wrk  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 ROLES = ("admin", "commissioner", "liaison", "expert")
@@ -65,16 +65,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     args = parser.parse_args()
     engine = create_engine(args.database_url)
-    env = {"DATABASE_URL": args.database_url, "SECRET_KEY": "bench-" * 8, "RATELIMIT_ENABLED": "0",
-           "TICKETING_ENV": "development", "LOG_LEVEL": "WARNING", "TODO_COUNT_SECONDS": "86400"}  # fmt: skip
+    env = app_env(args.database_url)
     ceiling_port, app_port = free_port(), free_port()
     ceiling = serve("bench.ceiling:app", ceiling_port, env)
     product = serve("ticketing:create_app()", app_port, env)
     try:
         base = f"http://127.0.0.1:{app_port}"
-        logins = {"admin": "bench-admin", "commissioner": "bench-commissioner",
-                  "liaison": "bench-liaison", "expert": "bench-expert", "filer": "commissioner1"}  # fmt: skip
-        clients = {role: Client(base, login) for role, login in logins.items()}
+        clients = {role: Client(base, login) for role, login in LOGINS.items()}
         mixes = {
             role: Scenario(
                 f"{role}: mix",
