@@ -60,22 +60,22 @@ def _new_database(name: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / f'{name}.sqlite'}"
 
 
-@pytest.fixture
-def source(tmp_path: Path) -> Iterator[Instance]:
-    for url in _new_database("backup_source", tmp_path):
-        instance = Instance(url, tmp_path / "source")
+def _migrated(name: str, tmp_path: Path) -> Iterator[Instance]:
+    for url in _new_database(f"backup_{name}", tmp_path):
+        instance = Instance(url, tmp_path / name)
         assert instance.cli("migrate").exit_code == 0
         yield instance
         instance.dispose()
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Iterator[Instance]:
+    yield from _migrated("source", tmp_path)
 
 
 @pytest.fixture
 def target(tmp_path: Path) -> Iterator[Instance]:
-    for url in _new_database("backup_target", tmp_path):
-        instance = Instance(url, tmp_path / "target")
-        assert instance.cli("migrate").exit_code == 0
-        yield instance
-        instance.dispose()
+    yield from _migrated("target", tmp_path)
 
 
 def _upload(app: Flask, login: str, number: str, name: str, content: bytes) -> None:
