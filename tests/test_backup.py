@@ -363,3 +363,22 @@ def test_a_database_password_never_reaches_a_command_line() -> None:
     assert services.pg_url(engine) == "postgresql://ticketing@db.example.cn:5432/ticketing"
     assert services.pg_env(engine)["PGPASSWORD"] == "s3cret-pw"
     engine.dispose()
+
+
+def test_a_link_or_an_unlisted_file_in_an_archive_is_refused(
+    source: Instance, tmp_path: Path
+) -> None:
+    assert source.cli("backup", "--to", str(tmp_path)).exit_code == 0
+    archive = _archive(tmp_path)
+    linked = archive.with_name("linked-" + archive.name)
+    with tarfile.open(archive, "r:gz") as old, tarfile.open(linked, "w:gz") as new:
+        for member in old.getmembers():
+            new.addfile(member, old.extractfile(member) if member.isfile() else None)
+        link = tarfile.TarInfo("uploads/passwd")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        new.addfile(link)
+    with pytest.raises(services.BackupError, match="other than files"):
+        services.unpack(linked, tmp_path / "linked")
+    unlisted = _rewrite(archive, lambda _name, data: data, {"uploads/extra.txt": b"extra"})
+    with pytest.raises(services.BackupError, match="not the ones its manifest lists"):
+        services.unpack(unlisted, tmp_path / "unlisted")
